@@ -1,0 +1,3 @@
+"""MaskWatch: face-mask compliance monitor."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,149 @@
+"""Command line: maskwatch detect | train | evaluate | synth."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from .media import MediaError
+
+VIDEO_SUFFIXES = {".mp4", ".avi", ".mov", ".webm", ".mkv", ".m4v"}
+
+
+def build_detector(args):
+    from .detection import MaskClassifier, MaskDetector, MtcnnFaceDetector
+    from .paths import default_classifier_path, default_mtcnn_dir
+
+    mtcnn_dir = None if args.stock_mtcnn else default_mtcnn_dir()
+    faces = MtcnnFaceDetector(min_face_size=args.min_face_size, threads=args.threads,
+                              max_side=args.max_side, upscale_below=args.upscale_below, weights_dir=mtcnn_dir)
+    classifier = MaskClassifier.from_file(args.model or default_classifier_path())
+    return MaskDetector(faces, classifier)
+
+
+def detect_image(detector, path: Path, args) -> dict:
+    from .detection.draw import draw_detections
+    from .media import read_image
+
+    image = read_image(path, max_bytes=args.max_mb * 2**20)
+    started = time.perf_counter()
+    detections = detector.detect(image)
+    ms = (time.perf_counter() - started) * 1000
+    if args.out:
+        write_annotated(draw_detections(image, detections), Path(args.out) / f"{path.stem}_annotated.jpg")
+    return {"image": str(path), "width": int(image.shape[1]), "height": int(image.shape[0]),
+            "faces": [d.to_dict() for d in detections], "ms": round(ms, 1)}
+
+
+def detect_video(detector, path: Path, args):
+    """One JSON object per processed frame; --out writes an annotated MP4 of the processed frames."""
+    import cv2
+
+    from .detection.draw import draw_detections
+    from .media import iter_video_frames, probe_video
+
+    info = probe_video(path)
+    writer = None
+    try:
+        for index, seconds, frame in iter_video_frames(path, args.every):
+            started = time.perf_counter()
+            detections = detector.detect(frame)
+            ms = (time.perf_counter() - started) * 1000
+            if args.out:
+                if writer is None:
+                    Path(args.out).mkdir(parents=True, exist_ok=True)
+                    writer = cv2.VideoWriter(str(Path(args.out) / f"{path.stem}_annotated.mp4"),
+                                             cv2.VideoWriter_fourcc(*"mp4v"), info.fps / args.every,
+                                             (frame.shape[1], frame.shape[0]))
+                writer.write(cv2.cvtColor(draw_detections(frame, detections), cv2.COLOR_RGB2BGR))
+            yield {"video": str(path), "frame": index, "time": round(seconds, 3), "width": int(frame.shape[1]),
+                   "height": int(frame.shape[0]), "faces": [d.to_dict() for d in detections], "ms": round(ms, 1)}
+    finally:
+        if writer is not None:
+            writer.release()
+
+
+def write_annotated(rgb, path: Path) -> None:
+    import cv2
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    cv2.imwrite(str(path), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+
+
+def summary_line(result: dict) -> str:
+    counts: dict[str, int] = {}
+    for face in result["faces"]:
+        counts[face["label"]] = counts.get(face["label"], 0) + 1
+    name = result.get("image") or f"{result['video']}@{result['time']}s"
+    text = ", ".join(f"{n} {label}" for label, n in sorted(counts.items())) or "no faces"
+    return f"{name}: {text} ({result['ms']:.0f} ms)"
+
+
+def cmd_detect(args) -> int:
+    detector = build_detector(args)
+    failures = 0
+    for name in args.files:
+        path = Path(name)
+        try:
+            results = detect_video(detector, path, args) if path.suffix.lower() in VIDEO_SUFFIXES else [detect_image(detector, path, args)]
+            for result in results:
+                print(json.dumps(result) if args.json else summary_line(result), flush=True)
+        except MediaError as exc:
+            failures += 1
+            print(f"maskwatch: {path}: {exc.message}", file=sys.stderr, flush=True)
+    return 1 if failures else 0
+
+
+def add_detector_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", help="classifier weights (default: models/mask_classifier.pt or $MODEL_PATH)")
+    p.add_argument("--min-face-size", type=int, default=20)
+    p.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
+    p.add_argument("--max-side", type=int, default=None, help="shrink frames whose longer side is larger")
+    p.add_argument("--upscale-below", type=int, default=None, help="enlarge frames whose longer side is smaller")
+    p.add_argument("--stock-mtcnn", action="store_true", help="ignore the fine-tuned MTCNN weights in models/mtcnn")
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="maskwatch", description="MaskWatch face-mask compliance monitor")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    d = sub.add_parser("detect", help="find faces and mask verdicts in images and videos")
+    d.add_argument("files", nargs="+")
+    d.add_argument("--json", action="store_true", help="one JSON object per image (per processed frame for videos)")
+    d.add_argument("--out", help="folder for annotated copies")
+    d.add_argument("--every", type=int, default=3, help="videos: process every N-th frame")
+    d.add_argument("--max-mb", type=int, default=25, help="largest accepted file in MB")
+    add_detector_options(d)
+    d.set_defaults(func=cmd_detect)
+
+    for name, help_text in (("train", "train the mask classifier"), ("evaluate", "evaluate on held-out crops and scenes"),
+                            ("synth", "put synthetic masks on unmasked faces"), ("tune-mtcnn", "fine-tune MTCNN on masked faces")):
+        s = sub.add_parser(name, help=help_text, add_help=False)
+        s.add_argument("rest", nargs=argparse.REMAINDER)
+        s.set_defaults(func=lambda args, name=name: run_training_command(name, args.rest))
+    return p
+
+
+def run_training_command(name: str, argv: list[str]) -> int:
+    if name == "train":
+        from .training.train_classifier import main
+    elif name == "evaluate":
+        from .training.evaluate import main
+    elif name == "synth":
+        from .training.synth_command import main
+    else:
+        from .training.mtcnn_tune import main
+    main(argv)
+    return 0
+
+
+def main(argv=None) -> int:
+    args = parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,92 @@
+"""Mask classifier networks and the loader for their weights files.
+
+A weights file is a plain dict (loadable with weights_only=True):
+{"arch": str, "input_size": int, "margin": float, "labels": [str], "state_dict": {...}, "metrics": {...}}
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from .crops import DEFAULT_MARGIN, crop_face, to_tensor
+from .types import LABELS
+
+
+class ReportCNN(nn.Module):
+    """The design of the original report: 3 conv layers (3x3, padding 1, max-pool 2x2), 2 linear."""
+
+    def __init__(self, num_classes: int = len(LABELS), input_size: int = 64):
+        super().__init__()
+        layers, channels = [], 3
+        for out in (32, 64, 128):
+            layers += [nn.Conv2d(channels, out, 3, padding=1), nn.ReLU(inplace=True), nn.MaxPool2d(2)]
+            channels = out
+        self.features = nn.Sequential(*layers)
+        flat = 128 * (input_size // 8) ** 2
+        self.classifier = nn.Sequential(
+            nn.Flatten(), nn.Dropout(0.3), nn.Linear(flat, 1024), nn.ReLU(inplace=True), nn.Linear(1024, num_classes)
+        )
+        for module in self.modules():
+            if isinstance(module, (nn.Conv2d, nn.Linear)):
+                nn.init.xavier_uniform_(module.weight)
+                nn.init.zeros_(module.bias)
+
+    def forward(self, x):
+        return self.classifier(self.features(x))
+
+
+def build_network(arch: str, input_size: int, num_classes: int = len(LABELS)) -> nn.Module:
+    """A fresh, untrained network. arch: 'mobilenet_v3_small' or 'report_cnn'."""
+    if arch == "report_cnn":
+        return ReportCNN(num_classes, input_size)
+    if arch == "mobilenet_v3_small":
+        from torchvision.models import mobilenet_v3_small
+
+        return mobilenet_v3_small(weights=None, num_classes=num_classes)
+    raise ValueError(f"unknown classifier architecture {arch!r}")
+
+
+class MaskClassifier:
+    """Labels face crops `mask`, `no_mask` or `incorrect`.
+
+    Example: MaskClassifier.from_file("models/mask_classifier.pt").classify(frame, [box1, box2])
+    """
+
+    def __init__(self, network: nn.Module, input_size: int, margin: float = DEFAULT_MARGIN,
+                 labels: tuple[str, ...] = LABELS, arch: str = "", metrics: dict | None = None):
+        self.network = network.eval()
+        self.input_size = input_size
+        self.margin = margin
+        self.labels = tuple(labels)
+        self.arch = arch
+        self.metrics = metrics or {}
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> "MaskClassifier":
+        path = Path(path)
+        if not path.exists():
+            raise FileNotFoundError(f"classifier weights not found: {path}")
+        saved = torch.load(path, map_location="cpu", weights_only=True)
+        network = build_network(saved["arch"], saved["input_size"], len(saved["labels"]))
+        network.load_state_dict(saved["state_dict"])
+        return cls(network, saved["input_size"], saved.get("margin", DEFAULT_MARGIN),
+                   tuple(saved["labels"]), saved["arch"], saved.get("metrics"))
+
+    def crops(self, frame: np.ndarray, boxes) -> list[np.ndarray]:
+        return [crop_face(frame, box, self.input_size, self.margin) for box in boxes]
+
+    def predict_crops(self, crops: list[np.ndarray]) -> np.ndarray:
+        """Class probabilities (N, len(labels)) for crops already cut at input_size."""
+        if len(crops) == 0:
+            return np.zeros((0, len(self.labels)), np.float32)
+        with torch.inference_mode():
+            logits = self.network(to_tensor(crops))
+            return torch.softmax(logits, dim=1).numpy()
+
+    def classify(self, frame: np.ndarray, boxes) -> np.ndarray:
+        """Probabilities for each face box of an RGB frame, all crops in one batch."""
+        return self.predict_crops(self.crops(frame, boxes))

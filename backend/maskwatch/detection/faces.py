@@ -1,0 +1,142 @@
+"""Face detectors. `FaceDetector` is the interface; `MtcnnFaceDetector` wraps facenet-pytorch's MTCNN."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Protocol
+
+import cv2
+import numpy as np
+import torch
+
+from .types import Face
+
+MTCNN_NETS = ("pnet", "rnet", "onet")
+
+
+class FaceDetector(Protocol):
+    def detect(self, frame: np.ndarray) -> list[Face]:
+        """Find faces in an RGB uint8 frame (H, W, 3); boxes in that frame's pixels."""
+        ...
+
+    def detect_batch(self, frames: list[np.ndarray]) -> list[list[Face]]:
+        """Like detect, for several frames of the same size at once."""
+        ...
+
+
+def frame_scale(height: int, width: int, max_side: int | None, upscale_below: int | None) -> float:
+    """Factor a frame is resized by before detection.
+
+    Large frames are shrunk so their longer side is `max_side` (faster, loses tiny faces); small
+    frames whose longer side is under `upscale_below` are enlarged to it, so faces smaller than the
+    detector's minimum size become findable. Example: frame_scale(366, 512, None, 1024) == 2.0.
+    """
+    longer = max(height, width)
+    if max_side and longer > max_side:
+        return max_side / longer
+    if upscale_below and longer < upscale_below:
+        return upscale_below / longer
+    return 1.0
+
+
+def load_mtcnn_weights(mtcnn, weights_dir: Path) -> list[str]:
+    """Load fine-tuned P/R/O-Net state dicts found in `weights_dir`; returns the names loaded."""
+    loaded = []
+    for name in MTCNN_NETS:
+        path = Path(weights_dir) / f"{name}.pt"
+        if path.exists():
+            state = torch.load(path, map_location="cpu", weights_only=True)
+            getattr(mtcnn, name).load_state_dict(state)
+            loaded.append(name)
+    return loaded
+
+
+class MtcnnFaceDetector:
+    """MTCNN (facenet-pytorch) face detector with the five landmarks.
+
+    Args:
+        min_face_size: smallest face in pixels of the resized frame, default 20.
+        thresholds: P-Net, R-Net, O-Net score thresholds, default (0.6, 0.7, 0.7).
+        min_score: drop faces whose final score is below this, default 0.9.
+        threads: torch intra-op threads (process-wide); None leaves torch's setting alone.
+        max_side: shrink frames whose longer side exceeds this; None keeps them.
+        upscale_below: enlarge frames whose longer side is below this; None keeps them.
+        weights_dir: folder with fine-tuned pnet.pt / rnet.pt / onet.pt; None uses the stock weights.
+
+    Example: MtcnnFaceDetector(min_face_size=40).detect(rgb_frame)
+    """
+
+    def __init__(
+        self,
+        min_face_size: int = 20,
+        thresholds: tuple[float, float, float] = (0.6, 0.7, 0.7),
+        min_score: float = 0.9,
+        threads: int | None = None,
+        max_side: int | None = None,
+        upscale_below: int | None = None,
+        weights_dir: str | Path | None = None,
+    ):
+        from facenet_pytorch import MTCNN
+
+        if threads:
+            torch.set_num_threads(threads)
+        self.min_score = min_score
+        self.max_side = max_side
+        self.upscale_below = upscale_below
+        self.mtcnn = MTCNN(
+            keep_all=True,
+            min_face_size=min_face_size,
+            thresholds=list(thresholds),
+            post_process=False,
+            select_largest=False,
+            device="cpu",
+        )
+        self.weights_loaded = load_mtcnn_weights(self.mtcnn, weights_dir) if weights_dir else []
+        self.mtcnn.eval()
+
+    def _resize(self, frame: np.ndarray) -> tuple[np.ndarray, float]:
+        scale = frame_scale(frame.shape[0], frame.shape[1], self.max_side, self.upscale_below)
+        if scale == 1.0:
+            return frame, 1.0
+        size = (max(1, round(frame.shape[1] * scale)), max(1, round(frame.shape[0] * scale)))
+        interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+        return cv2.resize(frame, size, interpolation=interp), scale
+
+    def detect(self, frame: np.ndarray) -> list[Face]:
+        return self.detect_batch([frame])[0]
+
+    def detect_batch(self, frames: list[np.ndarray]) -> list[list[Face]]:
+        if not frames:
+            return []
+        resized = [self._resize(np.ascontiguousarray(f)) for f in frames]
+        shapes = {r[0].shape for r in resized}
+        with torch.inference_mode():
+            if len(shapes) == 1:
+                boxes, probs, points = self.mtcnn.detect(np.stack([r[0] for r in resized]), landmarks=True)
+            else:
+                outs = [self.mtcnn.detect(r[0], landmarks=True) for r in resized]
+                boxes, probs, points = zip(*outs)
+        results = []
+        for (frame, scale), fb, fp, fl, original in zip(resized, boxes, probs, points, frames):
+            results.append(self._to_faces(fb, fp, fl, scale, original.shape))
+        return results
+
+    def _to_faces(self, boxes, probs, points, scale, shape) -> list[Face]:
+        if boxes is None or len(boxes) == 0:
+            return []
+        # facenet-pytorch 2.5.3 returns object arrays
+        boxes = np.asarray(boxes).astype(np.float32) / scale
+        probs = np.asarray(probs).astype(np.float32)
+        points = np.asarray(points).astype(np.float32) / scale
+        height, width = shape[:2]
+        faces = []
+        for box, prob, landmarks in zip(boxes, probs, points):
+            if prob < self.min_score:
+                continue
+            x1, y1, x2, y2 = box
+            x1, x2 = float(np.clip(x1, 0, width)), float(np.clip(x2, 0, width))
+            y1, y2 = float(np.clip(y1, 0, height)), float(np.clip(y2, 0, height))
+            if x2 - x1 < 2 or y2 - y1 < 2:
+                continue
+            faces.append(Face((x1, y1, x2, y2), float(prob), landmarks))
+        return faces

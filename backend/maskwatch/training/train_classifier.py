@@ -1,0 +1,147 @@
+"""Train the mask classifier on face crops.
+
+Example: maskwatch train --arch mobilenet_v3_small --input-size 96 --epochs 12 --out models/mask_classifier.pt
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from ..detection.classifier import build_network
+from ..detection.crops import DEFAULT_MARGIN, to_tensor
+from ..detection.types import LABELS
+from ..paths import REPO_ROOT, data_root, default_classifier_path
+from .augment import augment, resize_for_eval
+from .crop_sets import CropTable, build_crop_table
+
+
+def class_weights(labels: np.ndarray, num_classes: int = len(LABELS)) -> torch.Tensor:
+    """weight = 1 - class share, as in the original report. Example: shares (.5,.4,.1) -> (.5,.6,.9)."""
+    share = np.bincount(labels, minlength=num_classes) / max(len(labels), 1)
+    return torch.tensor(1.0 - share, dtype=torch.float32)
+
+
+def batches(table: CropTable, input_size: int, batch_size: int, rng: np.random.Generator | None):
+    """Yield (inputs, labels); with rng: shuffled and augmented, else in order and only resized."""
+    order = rng.permutation(len(table)) if rng is not None else np.arange(len(table))
+    for start in range(0, len(order), batch_size):
+        idx = order[start:start + batch_size]
+        if rng is not None:
+            crops = [augment(table.images[i], rng, input_size) for i in idx]
+        else:
+            crops = [resize_for_eval(table.images[i], input_size) for i in idx]
+        yield to_tensor(crops), torch.from_numpy(table.labels[idx])
+
+
+def train_one_epoch(model, optimizer, scheduler, criterion, table, args, rng) -> dict:
+    model.train()
+    total, correct, loss_sum, started = 0, 0, 0.0, time.time()
+    for inputs, labels in batches(table, args.input_size, args.batch_size, rng):
+        optimizer.zero_grad()
+        logits = model(inputs)
+        loss = criterion(logits, labels)
+        loss.backward()
+        optimizer.step()
+        scheduler.step()
+        total += len(labels)
+        correct += int((logits.argmax(1) == labels).sum())
+        loss_sum += loss.item() * len(labels)
+    seconds = time.time() - started
+    return {"loss": loss_sum / total, "accuracy": correct / total, "images_per_s": total / seconds}
+
+
+def predict(model, table: CropTable, input_size: int, batch_size: int = 128) -> np.ndarray:
+    """Softmax probabilities (N, classes) under inference mode."""
+    model.eval()
+    outputs = []
+    with torch.inference_mode():
+        for inputs, _ in batches(table, input_size, batch_size, None):
+            outputs.append(torch.softmax(model(inputs), 1).numpy())
+    return np.concatenate(outputs) if outputs else np.zeros((0, len(LABELS)), np.float32)
+
+
+def evaluate(model, table: CropTable, input_size: int) -> dict:
+    probs = predict(model, table, input_size)
+    predicted = probs.argmax(1)
+    return {"n": len(table), "accuracy": float((predicted == table.labels).mean()) if len(table) else None}
+
+
+def save_weights(path: Path, model, args, metrics: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.save({"arch": args.arch, "input_size": args.input_size, "margin": DEFAULT_MARGIN, "labels": list(LABELS),
+                "state_dict": model.state_dict(), "metrics": metrics}, path)
+
+
+def load_table(args) -> CropTable:
+    cache = Path(args.cache)
+    if cache.exists():
+        return CropTable.load(cache)
+    table = build_crop_table(Path(args.data), Path(args.synth_manifest) if args.synth_manifest else None)
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    table.save(cache)
+    return table
+
+
+def main(argv=None) -> dict:
+    args = parser().parse_args(argv)
+    torch.manual_seed(args.seed)
+    torch.set_num_threads(args.threads)
+    rng = np.random.default_rng(args.seed)
+    table = load_table(args)
+    train = table.where(split="train")
+    checks = {"faces-12k val": table.where(split="val"), "scenes test": table.where(split="test")}
+    print(f"train crops: {len(train)} per class {np.bincount(train.labels, minlength=len(LABELS)).tolist()}", flush=True)
+
+    model = build_network(args.arch, args.input_size)
+    optimizer = torch.optim.Adam(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
+    steps = args.epochs * ((len(train) + args.batch_size - 1) // args.batch_size)
+    scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=args.lr, total_steps=steps, pct_start=0.15)
+    criterion = nn.CrossEntropyLoss(weight=class_weights(train.labels))
+    work = Path(args.work) / args.arch
+    work.mkdir(parents=True, exist_ok=True)
+    start_epoch, history = 0, []
+    checkpoint_path = work / "checkpoint.pt"
+    if args.resume and checkpoint_path.exists():
+        checkpoint = torch.load(checkpoint_path, map_location="cpu", weights_only=True)
+        model.load_state_dict(checkpoint["model"])
+        optimizer.load_state_dict(checkpoint["optimizer"])
+        scheduler.load_state_dict(checkpoint["scheduler"])
+        start_epoch, history = checkpoint["epoch"] + 1, json.loads(checkpoint["history"])
+
+    for epoch in range(start_epoch, args.epochs):
+        stats = train_one_epoch(model, optimizer, scheduler, criterion, train, args, rng)
+        stats.update({name: evaluate(model, part, args.input_size)["accuracy"] for name, part in checks.items()})
+        stats["epoch"] = epoch
+        history.append(stats)
+        print(json.dumps(stats), flush=True)
+        torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
+                    "epoch": epoch, "args": json.dumps(vars(args)), "history": json.dumps(history)}, checkpoint_path)
+
+    save_weights(Path(args.out), model, args, {"history": history})
+    return {"history": history}
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="maskwatch train", description="Train the 3-class mask classifier.")
+    p.add_argument("--arch", default="mobilenet_v3_small", choices=["mobilenet_v3_small", "report_cnn"])
+    p.add_argument("--input-size", type=int, default=96)
+    p.add_argument("--epochs", type=int, default=12)
+    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--lr", type=float, default=2e-3)
+    p.add_argument("--weight-decay", type=float, default=1e-4)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--data", default=str(data_root()), help="../shared/datasets")
+    p.add_argument("--synth-manifest", default=str(REPO_ROOT / "build" / "synth" / "manifest.jsonl"))
+    p.add_argument("--cache", default=str(REPO_ROOT / "build" / "crops.npz"), help="crop table cache")
+    p.add_argument("--work", default=str(REPO_ROOT / "build" / "classifier"), help="checkpoints")
+    p.add_argument("--out", default=str(default_classifier_path()))
+    p.add_argument("--resume", action="store_true")
+    return p
