@@ -46,7 +46,13 @@ def build_network(arch: str, input_size: int, num_classes: int = len(LABELS)) ->
     if arch == "mobilenet_v3_small":
         from torchvision.models import mobilenet_v3_small
 
-        return mobilenet_v3_small(weights=None, num_classes=num_classes)
+        network = mobilenet_v3_small(weights=None, num_classes=num_classes)
+        # torchvision's BN momentum of 0.01 suits fine-tuning; from scratch the running statistics
+        # lag the fast-moving weights by hundreds of steps and eval-mode outputs collapse to one class.
+        for module in network.modules():
+            if isinstance(module, nn.BatchNorm2d):
+                module.momentum = 0.1
+        return network
     raise ValueError(f"unknown classifier architecture {arch!r}")
 
 
