@@ -119,12 +119,17 @@ def parser() -> argparse.ArgumentParser:
     add_detector_options(d)
     d.set_defaults(func=cmd_detect)
 
-    for name, help_text in (("train", "train the mask classifier"), ("evaluate", "evaluate on held-out crops and scenes"),
-                            ("synth", "put synthetic masks on unmasked faces"), ("tune-mtcnn", "fine-tune MTCNN on masked faces")):
-        s = sub.add_parser(name, help=help_text, add_help=False)
-        s.add_argument("rest", nargs=argparse.REMAINDER)
-        s.set_defaults(func=lambda args, name=name: run_training_command(name, args.rest))
+    for name, help_text in TRAINING_COMMANDS.items():
+        sub.add_parser(name, help=help_text, add_help=False)  # listed in --help; main() hands them their argv
     return p
+
+
+TRAINING_COMMANDS = {
+    "train": "train the mask classifier",
+    "evaluate": "evaluate on held-out crops and scenes",
+    "synth": "put synthetic masks on unmasked faces",
+    "tune-mtcnn": "fine-tune MTCNN on masked faces",
+}
 
 
 def run_training_command(name: str, argv: list[str]) -> int:
@@ -141,6 +146,9 @@ def run_training_command(name: str, argv: list[str]) -> int:
 
 
 def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and argv[0] in TRAINING_COMMANDS:
+        return run_training_command(argv[0], argv[1:])
     args = parser().parse_args(argv)
     return args.func(args)
 
