@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 FILES ?=
 DEMO := build/demo/astronaut.jpg
 
-.PHONY: run test install
+.PHONY: run detect test install mariadb frontend chromium
 
 install: $(STAMP)
 
@@ -19,17 +19,50 @@ $(DEMO): $(STAMP)
 	mkdir -p $(dir $(DEMO))
 	$(PY) -c "import skimage.data, PIL.Image; PIL.Image.fromarray(skimage.data.astronaut()).save('$(DEMO)')"
 
+# The browser app (Vue + Vite) in frontend/dist, which `maskwatch serve` serves: rebuilt when missing or
+# older than its sources; npm ci again when package-lock.json changed.
+FRONTEND_SRC := $(shell find frontend/src -type f 2>/dev/null) frontend/index.html frontend/vite.config.js
+NODE_MODULES := frontend/node_modules/.ci-stamp
+FRONTEND_DIST := frontend/dist/index.html
+
+$(NODE_MODULES): frontend/package.json frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(FRONTEND_DIST): $(NODE_MODULES) $(FRONTEND_SRC)
+	cd frontend && npm run build
+	touch $@
+
+frontend: $(FRONTEND_DIST)
+
+# The web app on http://localhost:5000 (SQLite in instance/; DATABASE_URL=mysql+pymysql://... for MySQL).
+run: $(STAMP) $(FRONTEND_DIST)
+	$(VENV)/bin/maskwatch serve
+
 # Detect masks in FILES (default: a demo photo); annotated copies go to build/annotated/.
-run: $(STAMP) $(if $(FILES),,$(DEMO))
+detect: $(STAMP) $(if $(FILES),,$(DEMO))
 	$(VENV)/bin/maskwatch detect $(if $(FILES),$(FILES),$(DEMO)) --out build/annotated
 
-test: $(STAMP)
-	$(PY) -m pytest -q
+# The store, API and live tests also run on a real MariaDB, which the tests start and stop themselves;
+# the frontend's unit tests run in Vitest, its browser tests (tests/e2e) in Debian's headless Chromium.
+test: $(STAMP) mariadb chromium $(FRONTEND_DIST)
+	cd frontend && npm test
+	MASKWATCH_REQUIRE_MARIADB=1 $(PY) -m pytest -q
+
+mariadb:
+	@command -v mariadbd >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq --no-install-recommends mariadb-server mariadb-client >/dev/null; }
+
+# Playwright drives this Chromium (`playwright install` downloads browsers and is never run).
+chromium:
+	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq --no-install-recommends chromium chromium-driver >/dev/null; }
 
 # Retrain every shipped model from ../shared/datasets (about an hour on 2 cores), then evaluate.
 .PHONY: train
 train: $(STAMP)
 	$(VENV)/bin/maskwatch synth --out build/synth
+	$(VENV)/bin/maskwatch synth --out build/synth_incorrect --placements nose_uncovered,chin --seed 1
 	$(VENV)/bin/maskwatch train --arch mobilenet_v3_small --input-size 64 --epochs 14 --threads 2 --out models/mask_classifier.pt
-	$(VENV)/bin/maskwatch tune-mtcnn --out models/mtcnn
+	$(VENV)/bin/maskwatch tune-mtcnn --out models/mtcnn --epochs 6 --seed 0 --bench
 	$(VENV)/bin/maskwatch evaluate --plots

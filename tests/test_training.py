@@ -71,7 +71,7 @@ def coloured_table(n_per_class: int) -> CropTable:
     return CropTable(np.stack(images), np.array(labels), np.array(["t"] * n), np.array(["train"] * n), np.full(n, 32.0))
 
 
-def test_training_loop_learns_and_writes_loadable_weights(tmp_path, monkeypatch):
+def test_training_loop_learns_and_writes_loadable_weights(tmp_path):
     table = coloured_table(40)
     table.save(tmp_path / "crops.npz")
     out = tmp_path / "model.pt"

@@ -101,16 +101,19 @@ def folder_crops(root: Path, source: str, split_for, size: int = STORE_SIZE) -> 
     return _table(rows)
 
 
-def synth_crops(manifest: Path, size: int = STORE_SIZE) -> CropTable:
+def synth_crops(manifests: list[Path], size: int = STORE_SIZE) -> CropTable:
+    """Synthetic faces framed like their crop-set originals (the whole image), so framing and the
+    edge padding of a detector box cannot give the class away."""
     rows = []
-    for line in Path(manifest).read_text().splitlines():
-        row = json.loads(line)
-        image = _read_rgb(Path(row["output"]))
-        if image is None:
-            continue
-        box = row["box"]
-        face = float(np.sqrt((box[2] - box[0]) * (box[3] - box[1])))
-        rows.append((crop_face(image, box, size, DEFAULT_MARGIN), SYNTH_LABELS[row["placement"]], "synth", "train", face))
+    for manifest in manifests:
+        for line in Path(manifest).read_text().splitlines():
+            row = json.loads(line)
+            image = _read_rgb(Path(row["output"]))
+            if image is None:
+                continue
+            h, w = image.shape[:2]
+            rows.append((crop_face(image, (0, 0, w, h), size, 0.0), SYNTH_LABELS[row["placement"]], "synth", "train",
+                         float(np.sqrt(h * w))))
     return _table(rows)
 
 
@@ -118,13 +121,14 @@ def twelve_k_split(name: str) -> str:
     return "val" if in_test_split(name, VAL_SHARE) else "train"
 
 
-def build_crop_table(data_root: Path, synth_manifest: Path | None = None) -> CropTable:
+def build_crop_table(data_root: Path, synth_manifests: list[Path] = ()) -> CropTable:
     data_root = Path(data_root)
     tables = [
         scene_crops(data_root / "kaggle-scenes-train"),
         folder_crops(data_root / "faces-12k", "faces-12k", twelve_k_split),
         folder_crops(data_root / "faces-chandrikadeb7", "chandrikadeb7", lambda name: "xsource"),
     ]
-    if synth_manifest and Path(synth_manifest).exists():
-        tables.append(synth_crops(synth_manifest))
+    existing = [Path(m) for m in synth_manifests if Path(m).exists()]
+    if existing:
+        tables.append(synth_crops(existing))
     return CropTable.concat(tables)

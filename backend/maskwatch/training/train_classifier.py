@@ -83,7 +83,7 @@ def load_table(args) -> CropTable:
     cache = Path(args.cache)
     if cache.exists():
         return CropTable.load(cache)
-    table = build_crop_table(Path(args.data), Path(args.synth_manifest) if args.synth_manifest else None)
+    table = build_crop_table(Path(args.data), [Path(m) for m in args.synth_manifests])
     cache.parent.mkdir(parents=True, exist_ok=True)
     table.save(cache)
     return table
@@ -139,7 +139,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--data", default=str(data_root()), help="../shared/datasets")
-    p.add_argument("--synth-manifest", default=str(REPO_ROOT / "build" / "synth" / "manifest.jsonl"))
+    p.add_argument("--synth-manifests", nargs="*", default=[str(REPO_ROOT / "build" / d / "manifest.jsonl") for d in ("synth", "synth_incorrect")],
+                   help="manifests written by maskwatch synth")
     p.add_argument("--cache", default=str(REPO_ROOT / "build" / "crops.npz"), help="crop table cache")
     p.add_argument("--work", default=str(REPO_ROOT / "build" / "classifier"), help="checkpoints")
     p.add_argument("--out", default=str(default_classifier_path()))
