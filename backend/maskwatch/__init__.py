@@ -1,3 +1,37 @@
 """MaskWatch: face-mask compliance monitor."""
 
 __version__ = "0.1.0"
+
+
+def create_app(config=None, detector=None):
+    """Build the web application.
+
+    Args:
+        config: a config object (default maskwatch.config.Config(), read from the environment).
+        detector: a ready MaskDetector to share (default: built from the config once, here).
+    Example: create_app(TestConfig(tmp_path), detector=mask_detector)
+    """
+    from pathlib import Path
+
+    from flask import Flask
+
+    from . import api, detector_service, jobs, live, webapp
+    from .config import Config
+    from .extensions import db, migrate, socketio
+
+    config = config or Config()
+    app = Flask(__name__, instance_path=str(Path(config.INSTANCE_PATH).resolve()), instance_relative_config=False)
+    app.config.from_object(config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'maskwatch.db'}"
+
+    db.init_app(app)
+    migrate.init_app(app, db)
+    socketio.init_app(app, async_mode="threading")
+    detector_service.init_app(app, detector)
+    jobs.init_app(app)
+    api.init_app(app)
+    live.init_app(app)
+    webapp.init_app(app)  # last: its catch-all route must not shadow the API's
+    return app

@@ -1,4 +1,4 @@
-"""Command line: maskwatch detect | train | evaluate | synth."""
+"""Command line: maskwatch serve | detect | train | evaluate | synth."""
 
 from __future__ import annotations
 
@@ -97,6 +97,13 @@ def cmd_detect(args) -> int:
     return 1 if failures else 0
 
 
+def cmd_serve(args) -> int:
+    from .webserver import serve
+
+    serve(args.host, args.port)
+    return 0
+
+
 def add_detector_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", help="classifier weights (default: models/mask_classifier.pt or $MODEL_PATH)")
     p.add_argument("--min-face-size", type=int, default=20)
@@ -118,6 +125,11 @@ def parser() -> argparse.ArgumentParser:
     d.add_argument("--max-mb", type=int, default=25, help="largest accepted file in MB")
     add_detector_options(d)
     d.set_defaults(func=cmd_detect)
+
+    s = sub.add_parser("serve", help="run the web app (upgrades the database first); settings from environment variables")
+    s.add_argument("--host", default="0.0.0.0")
+    s.add_argument("--port", type=int, default=5000)
+    s.set_defaults(func=cmd_serve)
 
     for name, help_text in TRAINING_COMMANDS.items():
         sub.add_parser(name, help=help_text, add_help=False)  # listed in --help; main() hands them their argv

@@ -1,0 +1,41 @@
+"""When to raise a live alert: once per tracked person without a (proper) mask, with a cooldown so a
+person lost and found again (a new track) does not alert again at once."""
+
+from __future__ import annotations
+
+ALERT_VERDICTS = ("no_mask", "incorrect")
+
+
+class AlertPolicy:
+    """Decides, per client, which tracked faces raise an alert.
+
+    Args:
+        cooldown_s: a new track within `radius` face widths of an alert younger than this is
+            taken for the same person and stays silent, default 30.
+        min_frames: frames a track must have before its verdict can alert (one frame may be a fluke), default 2.
+        radius: in face widths, default 1.5.
+    """
+
+    def __init__(self, cooldown_s: float = 30.0, min_frames: int = 2, radius: float = 1.5):
+        self.cooldown_s = cooldown_s
+        self.min_frames = min_frames
+        self.radius = radius
+        self.alerted: set[int] = set()
+        self.recent: list[tuple[float, tuple[float, float, float, float]]] = []
+
+    def should_alert(self, track_id: int, verdict: str, frames_seen: int, box, now: float) -> bool:
+        """True once for a track whose verdict is no_mask or incorrect, unless it is in cooldown."""
+        if verdict not in ALERT_VERDICTS or frames_seen < self.min_frames or track_id in self.alerted:
+            return False
+        self.alerted.add(track_id)
+        self.recent = [(t, b) for t, b in self.recent if now - t < self.cooldown_s]
+        if any(self._near(box, b) for _, b in self.recent):
+            return False
+        self.recent.append((now, tuple(box)))
+        return True
+
+    def _near(self, a, b) -> bool:
+        width = max(a[2] - a[0], b[2] - b[0], 1.0)
+        dx = (a[0] + a[2] - b[0] - b[2]) / 2
+        dy = (a[1] + a[3] - b[1] - b[3]) / 2
+        return (dx * dx + dy * dy) ** 0.5 <= self.radius * width

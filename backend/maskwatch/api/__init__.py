@@ -1,0 +1,17 @@
+"""REST API under /api: one blueprint per resource, documented at /api/openapi.json."""
+
+from flask import Flask
+
+from ..extensions import api
+from . import errors, health, images, jobs, sightings, sources, stats, videos
+from .schemas import ErrorSchema
+
+BLUEPRINTS = (health.bp, sources.bp, images.bp, videos.bp, jobs.bp, sightings.bp, stats.bp)
+
+
+def init_app(app: Flask) -> None:
+    api.ERROR_SCHEMA = ErrorSchema  # the documented default error is the one errors.json_error returns
+    api.init_app(app)
+    for bp in BLUEPRINTS:
+        api.register_blueprint(bp)
+    errors.init_app(app)

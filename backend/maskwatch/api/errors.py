@@ -1,0 +1,56 @@
+"""The one JSON error shape of the API: {"error": code, "message": text} with the right status."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify
+from werkzeug.exceptions import HTTPException
+
+from ..media import MediaError
+
+log = logging.getLogger(__name__)
+
+#: HTTP status for each MediaError code.
+MEDIA_ERROR_STATUS = {"empty": 400, "corrupt": 400, "not_found": 400, "unsupported_type": 415,
+                      "too_large": 413, "too_many_pixels": 413}
+
+
+class ApiError(Exception):
+    """Raised by routes and services to answer with json_error(status, code, message)."""
+
+    def __init__(self, status: int, code: str, message: str):
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+def json_error(status: int, code: str, message: str, details=None):
+    """The response every error of the API goes through."""
+    body = {"error": code, "message": message}
+    if details:
+        body["details"] = details
+    return jsonify(body), status
+
+
+def _code_of(exc: HTTPException) -> str:
+    return (exc.name or "error").lower().replace(" ", "_")
+
+
+def handle_http_exception(exc: HTTPException):
+    messages = (getattr(exc, "data", None) or {}).get("messages")  # webargs validation details
+    if exc.code == 413:
+        return json_error(413, "too_large", exc.description or "the upload is too large")
+    message = "invalid request parameters" if messages else (exc.description or exc.name)
+    return json_error(exc.code or 500, "invalid_request" if messages else _code_of(exc), message, messages)
+
+
+def init_app(app: Flask) -> None:
+    """Register the handlers (after flask-smorest's, which they replace)."""
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(ApiError, lambda exc: json_error(exc.status, exc.code, exc.message))
+    app.register_error_handler(MediaError, lambda exc: json_error(MEDIA_ERROR_STATUS.get(exc.code, 400), exc.code, exc.message))
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(exc):  # a bug must not leak a stack trace nor an HTML page
+        log.exception("unhandled error")
+        return json_error(500, "internal_error", "the server failed to handle this request")

@@ -1,0 +1,20 @@
+"""GET /api/health: database reachable, model loaded, version."""
+
+from .. import __version__
+from ..detector_service import get_detector
+from ..store.queries import database_reachable
+from .parser import Blueprint
+from .schemas import HealthSchema
+
+bp = Blueprint("health", __name__, url_prefix="/api/health", description="Is the service usable")
+
+
+@bp.route("")
+@bp.response(200, HealthSchema)
+@bp.alt_response(503, schema=HealthSchema, description="the database is unreachable")
+def health():
+    """Database reachable, model loaded, version."""
+    database = database_reachable()
+    body = {"status": "ok" if database else "degraded", "database": database,
+            "model_loaded": get_detector() is not None, "version": __version__}
+    return body, (200 if database else 503)

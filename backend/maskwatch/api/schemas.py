@@ -1,0 +1,185 @@
+"""Marshmallow schemas: they validate requests and generate the OpenAPI document."""
+
+from __future__ import annotations
+
+from datetime import timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flask_smorest.fields import Upload
+from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
+
+from ..store import JOB_STATUSES, SOURCE_KINDS, VERDICTS
+
+LABELS = ("mask", "no_mask", "incorrect")
+
+
+def _check_tz(value: str) -> None:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValidationError(f"unknown time zone {value!r} (use an IANA name such as Europe/Paris)") from exc
+
+
+class ErrorSchema(Schema):
+    error = fields.Str(required=True, metadata={"description": "machine-readable code"})
+    message = fields.Str(required=True)
+    details = fields.Dict()
+
+
+# --- sources -------------------------------------------------------------------------------------
+
+class SourceSchema(Schema):
+    id = fields.Int()
+    kind = fields.Str(validate=validate.OneOf(SOURCE_KINDS))
+    name = fields.Str()
+    has_url = fields.Bool(metadata={"description": "a camera URL is set (it is never returned)"})
+    created_at = fields.Str(metadata={"description": "ISO 8601, UTC"})
+
+
+class SourceInSchema(Schema):
+    kind = fields.Str(required=True, validate=validate.OneOf(SOURCE_KINDS))
+    name = fields.Str(required=True, validate=validate.Length(min=1, max=120))
+    url = fields.Str(load_default=None, validate=validate.Length(max=1000),
+                     metadata={"description": "cameras only: rtsp://, http:// or https:// stream URL"})
+
+    @validates_schema
+    def url_only_for_cameras(self, data, **kwargs):
+        url = data.get("url")
+        if data.get("kind") == "camera":
+            if not url or not url.split("://", 1)[0].lower() in ("rtsp", "http", "https"):
+                raise ValidationError("a camera needs an rtsp://, http:// or https:// URL", "url")
+        elif url:
+            raise ValidationError("only cameras have a URL", "url")
+
+
+# --- detections ----------------------------------------------------------------------------------
+
+class FaceSchema(Schema):
+    box = fields.List(fields.Float(), metadata={"description": "[x1, y1, x2, y2] in pixels"})
+    label = fields.Str(validate=validate.OneOf(LABELS))
+    score = fields.Float()
+    face_score = fields.Float()
+    verdict = fields.Str(validate=validate.OneOf(VERDICTS), metadata={"description": "label, or unknown when unsure"})
+
+
+class ImageQuerySchema(Schema):
+    source_id = fields.Int(load_default=None, metadata={"description": "default: the 'uploads' image source"})
+    annotate = fields.Bool(load_default=False, metadata={"description": "also return the annotated JPEG"})
+
+
+class UploadSchema(Schema):
+    file = Upload(required=True)
+
+
+class ImageResultSchema(Schema):
+    source_id = fields.Int()
+    width = fields.Int()
+    height = fields.Int()
+    faces = fields.List(fields.Nested(FaceSchema))
+    sightings = fields.Int(metadata={"description": "rows written: one per face"})
+    ms = fields.Float()
+    annotated = fields.Str(metadata={"description": "data:image/jpeg;base64,... when annotate=true"})
+
+
+class VideoQuerySchema(Schema):
+    source_id = fields.Int(load_default=None, metadata={"description": "default: a new video source named after the file"})
+
+
+# --- jobs ----------------------------------------------------------------------------------------
+
+class JobSchema(Schema):
+    id = fields.Str()
+    kind = fields.Str()
+    status = fields.Str(validate=validate.OneOf(JOB_STATUSES))
+    progress = fields.Float(metadata={"description": "0-1"})
+    error = fields.Str(allow_none=True)
+    source_id = fields.Int(allow_none=True)
+    created_at = fields.Str()
+    started_at = fields.Str(allow_none=True)
+    finished_at = fields.Str(allow_none=True)
+    video_url = fields.Str(allow_none=True, metadata={"description": "annotated H.264 MP4, when done"})
+    results_url = fields.Str(allow_none=True, metadata={"description": "per-track results JSON, when done"})
+
+
+# --- sightings -----------------------------------------------------------------------------------
+
+class SightingSchema(Schema):
+    id = fields.Int()
+    source_id = fields.Int()
+    seen_at = fields.Str()
+    ended_at = fields.Str()
+    verdict = fields.Str(validate=validate.OneOf(VERDICTS))
+    confidence = fields.Float()
+    frames_seen = fields.Int()
+
+
+class SightingQuerySchema(Schema):
+    source_id = fields.Int(load_default=None)
+    verdict = fields.Str(load_default=None, validate=validate.OneOf(VERDICTS))
+    start = fields.AwareDateTime(load_default=None, default_timezone=timezone.utc,
+                                 metadata={"description": "ISO 8601; without an offset it is UTC"})
+    end = fields.AwareDateTime(load_default=None, default_timezone=timezone.utc, metadata={"description": "exclusive"})
+
+
+class SightingPageQuerySchema(SightingQuerySchema):
+    page = fields.Int(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Int(load_default=50, validate=validate.Range(min=1, max=500))
+
+
+class SightingPageSchema(Schema):
+    items = fields.List(fields.Nested(SightingSchema))
+    page = fields.Int()
+    per_page = fields.Int()
+    total = fields.Int()
+    pages = fields.Int()
+
+
+# --- stats ---------------------------------------------------------------------------------------
+
+class StatsQuerySchema(Schema):
+    source_id = fields.Int(load_default=None, metadata={"description": "default: every source"})
+    start = fields.Date(load_default=None, metadata={"description": "first local day (default: see each route)"})
+    end = fields.Date(load_default=None, metadata={"description": "last local day, inclusive (default: today)"})
+    tz = fields.Str(load_default="UTC", metadata={"description": "the caller's IANA time zone"})
+
+    @validates("tz")
+    def known_tz(self, value, **kwargs):
+        _check_tz(value)
+
+    @validates_schema
+    def ordered(self, data, **kwargs):
+        if data.get("start") and data.get("end") and data["start"] > data["end"]:
+            raise ValidationError("start is after end", "start")
+
+
+def _counts_fields() -> dict:
+    return {v: fields.Int() for v in VERDICTS} | {"total": fields.Int()}
+
+
+DailyEntrySchema = Schema.from_dict({"date": fields.Str(), **_counts_fields()}, name="DailyEntry")
+HourlyEntrySchema = Schema.from_dict({"hour": fields.Str(metadata={"description": "local hour start, ISO 8601 with offset"}),
+                                      **_counts_fields()}, name="HourlyEntry")
+
+
+class DailyStatsSchema(Schema):
+    tz = fields.Str()
+    days = fields.List(fields.Nested(DailyEntrySchema))
+
+
+class HourlyStatsSchema(Schema):
+    tz = fields.Str()
+    hours = fields.List(fields.Nested(HourlyEntrySchema))
+
+
+class SummarySchema(Schema):
+    tz = fields.Str()
+    total = fields.Int()
+    counts = fields.Dict(keys=fields.Str(), values=fields.Int())
+    shares = fields.Dict(keys=fields.Str(), values=fields.Float())
+
+
+class HealthSchema(Schema):
+    status = fields.Str(metadata={"description": "ok, or degraded when the database is unreachable"})
+    database = fields.Bool()
+    model_loaded = fields.Bool()
+    version = fields.Str()

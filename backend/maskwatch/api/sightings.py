@@ -1,0 +1,61 @@
+"""GET /api/sightings (paged, newest first) and GET /api/sightings.csv (every match, oldest first)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from datetime import timezone
+
+from flask import Response, stream_with_context
+
+from ..store import queries
+from ..store.models import iso_utc
+from ..store.queries import SightingFilter
+from .parser import Blueprint
+from .schemas import SightingPageQuerySchema, SightingPageSchema, SightingQuerySchema
+
+bp = Blueprint("sightings", __name__, url_prefix="/api", description="People seen, one row each")
+
+CSV_COLUMNS = ("id", "source_id", "source_name", "seen_at", "ended_at", "verdict", "confidence", "frames_seen")
+
+
+def sighting_filter(args: dict) -> SightingFilter:
+    def utc(value):
+        return None if value is None else value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    return SightingFilter(args["source_id"], utc(args["start"]), utc(args["end"]), args["verdict"])
+
+
+@bp.route("/sightings")
+@bp.arguments(SightingPageQuerySchema, location="query")
+@bp.response(200, SightingPageSchema)
+def list_sightings(args):
+    """One page of sightings, newest first."""
+    items, total = queries.sightings_page(sighting_filter(args), args["page"], args["per_page"])
+    return {"items": [s.to_dict() for s in items], "page": args["page"], "per_page": args["per_page"],
+            "total": total, "pages": math.ceil(total / args["per_page"])}
+
+
+@bp.route("/sightings.csv")
+@bp.arguments(SightingQuerySchema, location="query")
+@bp.response(200, content_type="text/csv", description="CSV with a header row; times in UTC")
+def export_sightings(args):
+    """Every matching sighting as CSV, streamed."""
+    where = sighting_filter(args)
+
+    def rows():
+        buf = io.StringIO()
+        writer = csv.writer(buf)
+        writer.writerow(CSV_COLUMNS)
+        for sighting, source_name in queries.iter_sightings_with_source(where):
+            writer.writerow((sighting.id, sighting.source_id, source_name, iso_utc(sighting.seen_at),
+                             iso_utc(sighting.ended_at), sighting.verdict, round(sighting.confidence, 4), sighting.frames_seen))
+            if buf.tell() > 64_000:
+                yield buf.getvalue()
+                buf.seek(0)
+                buf.truncate()
+        yield buf.getvalue()
+
+    return Response(stream_with_context(rows()), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=sightings.csv"})

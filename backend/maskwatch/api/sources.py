@@ -1,0 +1,45 @@
+"""Sources: GET/POST /api/sources, GET/DELETE /api/sources/<id>."""
+
+from ..store import queries
+from .errors import ApiError
+from .parser import Blueprint
+from .schemas import ErrorSchema, SourceInSchema, SourceSchema
+
+bp = Blueprint("sources", __name__, url_prefix="/api/sources", description="Where sightings come from")
+
+
+def source_or_404(source_id: int):
+    source = queries.get_source(source_id)
+    if source is None:
+        raise ApiError(404, "not_found", f"no source {source_id}")
+    return source
+
+
+@bp.route("")
+@bp.response(200, SourceSchema(many=True))
+def list_sources():
+    """Every source (camera URLs are never returned)."""
+    return [s.to_dict() for s in queries.list_sources()]
+
+
+@bp.route("", methods=["POST"])
+@bp.arguments(SourceInSchema)
+@bp.response(201, SourceSchema)
+def create_source(body):
+    """Add a source; cameras need a stream URL, which is kept on the server."""
+    return queries.create_source(body["kind"], body["name"], body.get("url")).to_dict()
+
+
+@bp.route("/<int:source_id>")
+@bp.response(200, SourceSchema)
+@bp.alt_response(404, schema=ErrorSchema)
+def get_source(source_id):
+    return source_or_404(source_id).to_dict()
+
+
+@bp.route("/<int:source_id>", methods=["DELETE"])
+@bp.response(204)
+@bp.alt_response(404, schema=ErrorSchema)
+def delete_source(source_id):
+    """Delete a source and its sightings."""
+    queries.delete_source(source_or_404(source_id))

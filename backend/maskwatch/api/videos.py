@@ -1,0 +1,77 @@
+"""POST /api/videos: store the upload under a generated name and start a background job."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from pathlib import Path
+
+from flask import current_app
+
+from ..jobs import get_runner
+from ..jobs.video import run_video_job
+from ..media import MediaError, probe_video
+from ..media.video import looks_like_video
+from ..store import queries
+from .errors import ApiError
+from .parser import Blueprint
+from .schemas import ErrorSchema, JobSchema, UploadSchema, VideoQuerySchema
+from .sources import source_or_404
+
+bp = Blueprint("videos", __name__, url_prefix="/api/videos", description="Annotate and count a video")
+
+CHUNK = 1 << 20
+
+
+def save_upload(storage, folder: Path, max_bytes: int) -> Path:
+    """Stream the upload to folder/<uuid>.video, stopping at max_bytes (413); the user's name is never a path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{uuid.uuid4().hex}.video"
+    size = 0
+    with path.open("wb") as out:
+        while chunk := storage.stream.read(CHUNK):
+            size += len(chunk)
+            if size > max_bytes:
+                out.close()
+                path.unlink()
+                raise ApiError(413, "too_large", f"the video is over the {max_bytes / 2**20:.0f} MB limit")
+            out.write(chunk)
+    return path
+
+
+def check_video(path: Path) -> None:
+    """415 unless the content is a video container, 400 if it has no readable frame; removes a bad file."""
+    try:
+        with path.open("rb") as f:
+            head = f.read(16)
+        if head and not looks_like_video(head):
+            raise MediaError("unsupported_type", "not an MP4, MOV, AVI or WebM video")
+        probe_video(path)
+    except MediaError:
+        path.unlink(missing_ok=True)
+        raise
+
+
+def display_name(filename: str | None) -> str:
+    """A source name from the uploaded file name (shown, never used as a path)."""
+    name = re.sub(r"[^\w.\- ]+", "_", Path(filename or "").name)[:120]
+    return name or "video"
+
+
+@bp.route("", methods=["POST"])
+@bp.arguments(VideoQuerySchema, location="query")
+@bp.arguments(UploadSchema, location="files")
+@bp.response(202, JobSchema)
+@bp.alt_response(400, schema=ErrorSchema, description="empty or unreadable video")
+@bp.alt_response(413, schema=ErrorSchema, description="over MAX_VIDEO_MB")
+@bp.alt_response(415, schema=ErrorSchema, description="not an MP4, MOV, AVI or WebM video")
+def upload_video(query, files):
+    """Start a job; poll GET /api/jobs/<id> or listen to 'job' events on the /jobs Socket.IO namespace."""
+    storage = files["file"]
+    path = save_upload(storage, Path(current_app.instance_path) / "uploads", current_app.config["MAX_VIDEO_MB"] * 2**20)
+    check_video(path)
+    source = source_or_404(query["source_id"]) if query["source_id"] is not None \
+        else queries.create_source("video", display_name(storage.filename))
+    job = queries.create_job("video", source.id, str(path))
+    get_runner().submit(job.id, run_video_job)
+    return job.to_dict()

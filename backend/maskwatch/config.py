@@ -1,0 +1,76 @@
+"""Settings from environment variables, read once into a config class (DESIGN.md, Configuration)."""
+
+from __future__ import annotations
+
+import os
+
+from .paths import REPO_ROOT
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    return default if value is None else value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return default if value in (None, "") else int(value)
+
+
+class Config:
+    """Production defaults; every name in DESIGN.md's list can be set by an environment variable.
+
+    DATABASE_URL: SQLAlchemy URL, default a SQLite file `maskwatch.db` in INSTANCE_PATH.
+    INSTANCE_PATH: $MASKWATCH_INSTANCE, default instance/ at the repository root (database, uploads, results).
+    MODEL_PATH: classifier weights, default models/mask_classifier.pt (None here: maskwatch.paths decides).
+    MAX_UPLOAD_MB: largest accepted upload, default 25 (images) ; MAX_VIDEO_MB for videos, default 200.
+    MIN_FACE_SIZE: smallest face MTCNN looks for, default 40 px (20 finds smaller faces at twice the cost).
+    DETECT_EVERY_N_FRAMES: videos run detection on every N-th frame and track in between, default 3.
+    TORCH_THREADS: torch intra-op threads, default 1 (on 2 busy cores 1 thread is the fastest).
+    STORE_FACE_IMAGES: keep face pictures, default off (nothing stores them yet).
+    ALERT_COOLDOWN_S: seconds before a re-found person may raise another alert, default 30.
+    JOB_WORKERS: video jobs run at once in the in-process thread pool, default 1.
+    REDIS_URL: unset means in-process jobs (Celery is not wired yet).
+    """
+
+    def __init__(self):
+        self.SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-change-me")
+        self.INSTANCE_PATH = os.environ.get("MASKWATCH_INSTANCE", str(REPO_ROOT / "instance"))
+        self.SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")  # None: SQLite in INSTANCE_PATH
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.REDIS_URL = os.environ.get("REDIS_URL") or None
+        self.MODEL_PATH = os.environ.get("MODEL_PATH") or None
+        self.MAX_UPLOAD_MB = _env_int("MAX_UPLOAD_MB", 25)
+        self.MAX_VIDEO_MB = _env_int("MAX_VIDEO_MB", 200)
+        self.MIN_FACE_SIZE = _env_int("MIN_FACE_SIZE", 40)
+        self.DETECT_EVERY_N_FRAMES = _env_int("DETECT_EVERY_N_FRAMES", 3)
+        self.TORCH_THREADS = _env_int("TORCH_THREADS", 1)
+        self.STORE_FACE_IMAGES = _env_bool("STORE_FACE_IMAGES", False)
+        self.ALERT_COOLDOWN_S = _env_int("ALERT_COOLDOWN_S", 30)
+        self.JOB_WORKERS = _env_int("JOB_WORKERS", 1)
+        self.ADMIN_PASSWORD = os.environ.get("ADMIN_PASSWORD") or None
+        # Flask rejects larger bodies with 413 before a route runs; videos are the largest uploads.
+        self.MAX_CONTENT_LENGTH = max(self.MAX_UPLOAD_MB, self.MAX_VIDEO_MB) * 2**20
+        # flask-smorest: the OpenAPI document at /api/openapi.json
+        self.API_TITLE = "MaskWatch"
+        self.API_VERSION = "1"
+        self.OPENAPI_VERSION = "3.0.3"
+        self.OPENAPI_URL_PREFIX = "/api"
+        self.OPENAPI_JSON_PATH = "openapi.json"
+
+
+class TestConfig(Config):
+    """Tests: a throw-away instance folder and database given by the test, no background surprises.
+
+    Args: instance_path (required), database_url (default SQLite in instance_path).
+    """
+
+    __test__ = False  # a config, not a pytest test class
+
+    def __init__(self, instance_path, database_url: str | None = None):
+        super().__init__()
+        self.TESTING = True
+        self.SECRET_KEY = "test"
+        self.INSTANCE_PATH = str(instance_path)
+        self.SQLALCHEMY_DATABASE_URI = database_url
+        self.ALERT_COOLDOWN_S = 30

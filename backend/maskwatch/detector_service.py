@@ -1,0 +1,45 @@
+"""The one MaskDetector of a process, shared by requests, video jobs and live clients."""
+
+from __future__ import annotations
+
+import threading
+
+from flask import Flask, current_app
+
+EXTENSION_KEY = "maskwatch.detector"
+
+
+class DetectorService:
+    """Serialises calls to one detector: torch models are not meant to run two forwards at once here,
+    and with 2 cores a queue is faster than two threads fighting.
+
+    Args: detector, a maskwatch.detection.MaskDetector (or anything with detect(rgb)).
+    """
+
+    def __init__(self, detector):
+        self.detector = detector
+        self._lock = threading.Lock()
+
+    def detect(self, rgb):
+        with self._lock:
+            return self.detector.detect(rgb)
+
+
+def build_mask_detector(config) -> object:
+    """MTCNN + classifier from configuration (MODEL_PATH, MIN_FACE_SIZE, TORCH_THREADS)."""
+    from .detection import MaskClassifier, MaskDetector, MtcnnFaceDetector
+    from .paths import default_classifier_path, default_mtcnn_dir
+
+    faces = MtcnnFaceDetector(min_face_size=config["MIN_FACE_SIZE"], threads=config["TORCH_THREADS"],
+                              weights_dir=default_mtcnn_dir())
+    classifier = MaskClassifier.from_file(config["MODEL_PATH"] or default_classifier_path())
+    return MaskDetector(faces, classifier)
+
+
+def init_app(app: Flask, detector=None) -> None:
+    """Attach the detector (built from app.config when none is given) to the app."""
+    app.extensions[EXTENSION_KEY] = DetectorService(detector if detector is not None else build_mask_detector(app.config))
+
+
+def get_detector() -> DetectorService:
+    return current_app.extensions[EXTENSION_KEY]

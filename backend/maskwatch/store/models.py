@@ -1,0 +1,92 @@
+"""Tables: sources, sightings (one row per person, not per frame) and jobs. Times are naive UTC."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import mysql
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+
+SOURCE_KINDS = ("image", "video", "webcam", "camera")
+VERDICTS = ("mask", "no_mask", "incorrect", "unknown")
+JOB_STATUSES = ("queued", "running", "done", "failed")
+#: MySQL/MariaDB DATETIME keeps whole seconds unless told otherwise.
+UtcDateTime = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
+
+
+def utcnow() -> datetime:
+    """Now in UTC without tzinfo: the form every DATETIME column holds."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def iso_utc(value: datetime | None) -> str | None:
+    return None if value is None else value.replace(microsecond=value.microsecond // 1000 * 1000).isoformat(timespec="milliseconds") + "Z"
+
+
+class Source(db.Model):
+    """Where sightings come from: an upload stream, a video, a webcam client or an IP camera."""
+
+    __tablename__ = "sources"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    name: Mapped[str] = mapped_column(sa.String(120))
+    # A camera URL may hold credentials: it never leaves the server.
+    url: Mapped[str | None] = mapped_column(sa.String(1000), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "kind": self.kind, "name": self.name, "has_url": bool(self.url),
+                "created_at": iso_utc(self.created_at)}
+
+
+class Sighting(db.Model):
+    """One person seen by a source: from seen_at to ended_at, one verdict voted over frames_seen frames."""
+
+    __tablename__ = "sightings"
+    __table_args__ = (sa.Index("ix_sightings_source_seen", "source_id", "seen_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(sa.ForeignKey("sources.id", ondelete="CASCADE"))
+    seen_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    ended_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    verdict: Mapped[str] = mapped_column(sa.String(16))
+    confidence: Mapped[float] = mapped_column(sa.Float)
+    frames_seen: Mapped[int] = mapped_column(sa.Integer, default=1)
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "source_id": self.source_id, "seen_at": iso_utc(self.seen_at),
+                "ended_at": iso_utc(self.ended_at), "verdict": self.verdict,
+                "confidence": round(self.confidence, 4), "frames_seen": self.frames_seen}
+
+
+def new_job_id() -> str:
+    return uuid.uuid4().hex
+
+
+class Job(db.Model):
+    """Background work (a video for now): status, progress 0-1, why it failed, where its files are."""
+
+    __tablename__ = "jobs"
+    id: Mapped[str] = mapped_column(sa.String(32), primary_key=True, default=new_job_id)
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    status: Mapped[str] = mapped_column(sa.String(16), default="queued")
+    progress: Mapped[float] = mapped_column(sa.Float, default=0.0)
+    error: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
+    source_id: Mapped[int | None] = mapped_column(sa.ForeignKey("sources.id", ondelete="SET NULL"), nullable=True)
+    input_path: Mapped[str | None] = mapped_column(sa.String(500), nullable=True)
+    output_path: Mapped[str | None] = mapped_column(sa.String(500), nullable=True)
+    result_path: Mapped[str | None] = mapped_column(sa.String(500), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+    def to_dict(self) -> dict:
+        done = self.status == "done"
+        return {"id": self.id, "kind": self.kind, "status": self.status, "progress": round(self.progress, 4),
+                "error": self.error, "source_id": self.source_id, "created_at": iso_utc(self.created_at),
+                "started_at": iso_utc(self.started_at), "finished_at": iso_utc(self.finished_at),
+                "video_url": f"/api/jobs/{self.id}/video" if done and self.output_path else None,
+                "results_url": f"/api/jobs/{self.id}/results" if done and self.result_path else None}

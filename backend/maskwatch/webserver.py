@@ -1,0 +1,49 @@
+"""How `maskwatch serve` runs the app: upgrade the database, then Flask-SocketIO on Werkzeug's
+threaded server (async mode threading + simple-websocket) with TCP_NODELAY on every connection.
+
+Without TCP_NODELAY a server push answered by the client waits ~40 ms in Nagle's algorithm
+(ENVIRONMENT.md), which alone would eat a third of the live camera's latency budget.
+"""
+
+from __future__ import annotations
+
+import socket
+
+from werkzeug.serving import WSGIRequestHandler
+
+
+class NoDelayRequestHandler(WSGIRequestHandler):
+    """Werkzeug's request handler with Nagle's algorithm off on the accepted socket."""
+
+    def setup(self):
+        super().setup()
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
+def upgrade_database(app) -> None:
+    """Apply every migration in migrations/ (creates the SQLite file on first start)."""
+    from flask_migrate import upgrade
+
+    with app.app_context():
+        upgrade()
+
+
+def prepare_database(app) -> None:
+    """What a starting server does: upgrade the schema, then fail the jobs the last process left behind
+    (the in-process pool lost them)."""
+    from .store.queries import fail_interrupted_jobs
+
+    upgrade_database(app)
+    with app.app_context():
+        fail_interrupted_jobs()
+
+
+def serve(host: str = "0.0.0.0", port: int = 5000, app=None) -> None:
+    """Build the app (default create_app() from the environment), upgrade its database, serve until killed."""
+    from . import create_app
+    from .extensions import socketio
+
+    app = app or create_app()
+    prepare_database(app)
+    socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False,
+                 request_handler=NoDelayRequestHandler)

@@ -1,0 +1,94 @@
+"""Web fixtures: app, client, runner and live_client on a fresh database, over SQLite and MariaDB.
+
+MariaDB tests need the mariadb-server package (`make test` installs it). Without it they are
+skipped, unless MASKWATCH_REQUIRE_MARIADB=1 (set by `make test`), which makes that an error.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from maskwatch import create_app
+from maskwatch.config import TestConfig
+from maskwatch.extensions import db, socketio
+from maskwatch.webserver import upgrade_database
+
+from .mariadb import MariaDBServer, mariadb_installed
+
+DATABASES = ["sqlite", "mariadb"]
+
+
+@pytest.fixture(scope="session")
+def mariadb(tmp_path_factory):
+    if not mariadb_installed():
+        message = "MariaDB is not installed (apt-get install mariadb-server)"
+        if os.environ.get("MASKWATCH_REQUIRE_MARIADB") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    server = MariaDBServer(tmp_path_factory.mktemp("mariadb"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=DATABASES)
+def database_url(request, tmp_path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'maskwatch.db'}"
+    return request.getfixturevalue("mariadb").fresh_database()
+
+
+@pytest.fixture
+def make_app(mask_detector, tmp_path, database_url):
+    """create_app on the test database, schema upgraded; make_app(upgrade=False) leaves it empty."""
+    apps = []
+
+    def make(upgrade: bool = True, **settings):
+        config = TestConfig(tmp_path / "instance", database_url)
+        for name, value in settings.items():
+            setattr(config, name, value)
+        app = create_app(config, detector=mask_detector)
+        if upgrade:
+            upgrade_database(app)
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        app.extensions["maskwatch.jobs"].shutdown(wait=True)
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def live_client(app, client):
+    """live_client(auth=None): a Socket.IO test client connected to /live; disconnected after the test."""
+    clients = []
+
+    def connect(auth=None):
+        live = socketio.test_client(app, namespace="/live", flask_test_client=client, auth=auth)
+        clients.append(live)
+        return live
+
+    yield connect
+    for live in clients:
+        if live.is_connected("/live"):
+            live.disconnect("/live")

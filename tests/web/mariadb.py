@@ -1,0 +1,82 @@
+"""A throw-away MariaDB server for tests, started as a plain process (no systemd), as in ENVIRONMENT.md."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pymysql
+
+USER, PASSWORD, DATABASE = "maskwatch", "maskwatch-test", "maskwatch_test"
+
+
+def mariadb_installed() -> bool:
+    return all(shutil.which(name) for name in ("mariadbd", "mariadb-install-db", "mariadb-admin", "mariadb"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class MariaDBServer:
+    """mariadbd on 127.0.0.1:<free port> with its data in `base`; a test user and database.
+
+    Example: server = MariaDBServer(tmp); server.start(); url = server.fresh_database(); server.stop()
+    """
+
+    def __init__(self, base: Path):
+        self.base = Path(base)
+        self.port = free_port()
+        self.socket = self.base / "mysqld.sock"
+        self.process: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 30.0) -> None:
+        data = self.base / "data"
+        subprocess.run(["mariadb-install-db", "--no-defaults", "--user=root", f"--datadir={data}", "--skip-test-db"],
+                       check=True, capture_output=True)
+        self.process = subprocess.Popen(
+            ["mariadbd", "--no-defaults", "--user=root", f"--datadir={data}", f"--socket={self.socket}",
+             f"--port={self.port}", "--bind-address=127.0.0.1", f"--pid-file={self.base / 'mysqld.pid'}",
+             "--skip-name-resolve", "--character-set-server=utf8mb4", "--collation-server=utf8mb4_unicode_ci",
+             "--innodb-buffer-pool-size=32M", "--innodb-flush-log-at-trx-commit=0"],
+            stdout=subprocess.DEVNULL, stderr=(self.base / "mysqld.log").open("wb"))
+        deadline = time.monotonic() + timeout
+        while subprocess.run(["mariadb-admin", "--no-defaults", f"--socket={self.socket}", "-uroot", "ping"],
+                             capture_output=True).returncode != 0:
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"mariadbd did not start; see {self.base / 'mysqld.log'}")
+            time.sleep(0.2)
+        self.sql_as_root(f"CREATE USER '{USER}'@'127.0.0.1' IDENTIFIED BY '{PASSWORD}'; "
+                         f"GRANT ALL ON `{DATABASE}`.* TO '{USER}'@'127.0.0.1';")
+
+    def sql_as_root(self, sql: str) -> None:
+        subprocess.run(["mariadb", "--no-defaults", f"--socket={self.socket}", "-uroot", "-e", sql],
+                       check=True, capture_output=True)
+
+    def fresh_database(self) -> str:
+        """Drop and recreate the test database; returns its SQLAlchemy URL."""
+        connection = pymysql.connect(host="127.0.0.1", port=self.port, user=USER, password=PASSWORD)
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(f"DROP DATABASE IF EXISTS {DATABASE}")
+                cursor.execute(f"CREATE DATABASE {DATABASE}")
+        finally:
+            connection.close()
+        return f"mysql+pymysql://{USER}:{PASSWORD}@127.0.0.1:{self.port}/{DATABASE}?charset=utf8mb4"
+
+    def stop(self, timeout: float = 15.0) -> None:
+        if self.process is None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.process = None

@@ -1,0 +1,68 @@
+"""Run `maskwatch serve` as a real process on a free port (for the end-to-end test and benchmarks)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class ServedApp:
+    """`maskwatch serve` with its instance folder in `instance`; env adds or overrides variables.
+
+    Example: with ServedApp(tmp) as server: urllib.request.urlopen(server.url + "/api/health")
+    """
+
+    def __init__(self, instance: Path, env: dict | None = None, timeout: float = 120.0):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.instance = Path(instance)
+        self.env = {**os.environ, "MASKWATCH_INSTANCE": str(self.instance), "OMP_NUM_THREADS": "1", **(env or {})}
+        self.timeout = timeout
+        self.process: subprocess.Popen | None = None
+
+    def __enter__(self):
+        self.instance.mkdir(parents=True, exist_ok=True)
+        self.log = (self.instance / "serve.log").open("wb")
+        self.process = subprocess.Popen([sys.executable, "-m", "maskwatch.cli", "serve", "--host", "127.0.0.1",
+                                         "--port", str(self.port)], env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + self.timeout
+        while True:
+            try:
+                with urllib.request.urlopen(self.url + "/api/health", timeout=2) as response:
+                    if response.status == 200:
+                        return self
+            except OSError:
+                pass
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.__exit__()
+                raise RuntimeError(f"maskwatch serve did not come up; see {self.instance / 'serve.log'}")
+            time.sleep(0.3)
+
+    def rss_mb(self) -> float:
+        """Resident memory of the server process in MB (Linux)."""
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        return float("nan")
+
+    def __exit__(self, *exc):
+        if self.process is not None:
+            self.process.terminate()
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+            self.process = None
+        self.log.close()
