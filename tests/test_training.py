@@ -68,7 +68,9 @@ def coloured_table(n_per_class: int) -> CropTable:
             images.append(img)
             labels.append(label)
     n = len(labels)
-    return CropTable(np.stack(images), np.array(labels), np.array(["t"] * n), np.array(["train"] * n), np.full(n, 32.0))
+    sources = np.array(["synth" if i % 4 == 0 else "t" for i in range(n)])
+    groups = np.array([f"face{i // 2}" for i in range(n)])  # pairs: an original and its synthetic copy
+    return CropTable(np.stack(images), np.array(labels), sources, np.array(["train"] * n), np.full(n, 32.0), groups)
 
 
 def test_training_loop_learns_and_writes_loadable_weights(tmp_path):
@@ -84,6 +86,37 @@ def test_training_loop_learns_and_writes_loadable_weights(tmp_path):
     assert classifier.arch == "report_cnn" and classifier.input_size == 32
     probs = classifier.predict_crops(list(table.images))
     assert (probs.argmax(1) == table.labels).mean() > 0.9
+
+
+def test_crop_table_round_trips_through_a_file(tmp_path):
+    table = coloured_table(3)
+    table.save(tmp_path / "t.npz")
+    loaded = CropTable.load(tmp_path / "t.npz")
+    assert np.array_equal(loaded.images, table.images) and loaded.groups.tolist() == table.groups.tolist()
+    both = CropTable.concat([table, loaded])
+    assert len(both) == 18 and len(both.where(source="synth")) == 2 * len(table.where(source="synth"))
+
+
+def test_folds_keep_groups_together_and_are_stable():
+    groups = np.array([f"g{i // 3}" for i in range(300)])
+    folds = train_classifier.fold_of(groups, 5)
+    assert np.array_equal(folds, train_classifier.fold_of(groups, 5))
+    for g in np.unique(groups):
+        assert len(set(folds[groups == g])) == 1
+    assert set(folds) == set(range(5))
+
+
+def test_cross_validation_scores_every_fold_without_synthetic_crops(tmp_path):
+    table = coloured_table(30)
+    table.save(tmp_path / "crops.npz")
+    result = train_classifier.main(["--arch", "report_cnn", "--input-size", "32", "--epochs", "2", "--lr", "1e-3",
+                                    "--batch-size", "16", "--threads", "1", "--folds", "3",
+                                    "--cache", str(tmp_path / "crops.npz"), "--work", str(tmp_path / "work")])
+    assert len(result["reports"]) == 3
+    scored = sum(r["n"] for r in result["reports"])
+    assert scored == len(table.where(source="t"))  # every real crop scored once, no synthetic one
+    assert result["summary"]["accuracy"]["mean"] > 0.8
+    assert (tmp_path / "work" / "report_cnn" / "cross_validation.json").exists()
 
 
 def test_weights_file_holds_tensors_only(tmp_path):

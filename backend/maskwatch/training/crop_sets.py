@@ -11,7 +11,7 @@ Sources (see ../shared/datasets/README.md):
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import cv2
@@ -19,7 +19,7 @@ import numpy as np
 
 from ..detection.crops import DEFAULT_MARGIN, crop_face
 from ..detection.types import LABELS
-from .scenes import in_test_split, load_scenes, split_scenes
+from .scenes import in_test_split, load_scenes, scene_splits
 
 CROP_SET_LABELS = {"with_mask": "mask", "without_mask": "no_mask"}
 SYNTH_LABELS = {"correct": "mask", "nose_uncovered": "incorrect", "chin": "incorrect"}
@@ -34,9 +34,10 @@ class CropTable:
     sources: np.ndarray  # (N,) str: scenes, faces-12k, chandrikadeb7, synth
     splits: np.ndarray  # (N,) str: train, val, test, xsource
     sizes: np.ndarray  # (N,) float face size sqrt(w*h) in the original image
+    groups: np.ndarray  # (N,) str: crops sharing a key must stay on one side of any split (scene, original face)
 
     def select(self, mask: np.ndarray) -> "CropTable":
-        return CropTable(self.images[mask], self.labels[mask], self.sources[mask], self.splits[mask], self.sizes[mask])
+        return CropTable(*(getattr(self, f.name)[mask] for f in fields(self)))
 
     def where(self, split: str | None = None, source: str | None = None) -> "CropTable":
         keep = np.ones(len(self.labels), bool)
@@ -50,16 +51,16 @@ class CropTable:
         return len(self.labels)
 
     def save(self, path: Path) -> None:
-        np.savez(path, images=self.images, labels=self.labels, sources=self.sources, splits=self.splits, sizes=self.sizes)
+        np.savez(path, **{f.name: getattr(self, f.name) for f in fields(self)})
 
     @classmethod
     def load(cls, path: Path) -> "CropTable":
         data = np.load(path)
-        return cls(data["images"], data["labels"], data["sources"], data["splits"], data["sizes"])
+        return cls(*(data[f.name] for f in fields(cls)))
 
     @classmethod
     def concat(cls, tables: list["CropTable"]) -> "CropTable":
-        return cls(*(np.concatenate([getattr(t, f) for t in tables]) for f in ("images", "labels", "sources", "splits", "sizes")))
+        return cls(*(np.concatenate([getattr(t, f.name) for t in tables]) for f in fields(cls)))
 
 
 def _read_rgb(path: Path) -> np.ndarray | None:
@@ -67,24 +68,24 @@ def _read_rgb(path: Path) -> np.ndarray | None:
     return None if bgr is None else cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
 
 
-def _table(rows: list[tuple[np.ndarray, str, str, str, float]]) -> CropTable:
+def _table(rows: list[tuple[np.ndarray, str, str, str, float, str]]) -> CropTable:
+    """rows of (crop, label name, source, split, face size, group key)."""
     if not rows:
         return CropTable(np.zeros((0, STORE_SIZE, STORE_SIZE, 3), np.uint8), np.zeros(0, np.int64),
-                         np.zeros(0, "<U16"), np.zeros(0, "<U8"), np.zeros(0, np.float32))
-    images, labels, sources, splits, sizes = zip(*rows)
+                         np.zeros(0, "<U16"), np.zeros(0, "<U8"), np.zeros(0, np.float32), np.zeros(0, "<U32"))
+    images, labels, sources, splits, sizes, groups = zip(*rows)
     return CropTable(np.stack(images), np.array([LABELS.index(l) for l in labels]), np.array(sources),
-                     np.array(splits), np.array(sizes, np.float32))
+                     np.array(splits), np.array(sizes, np.float32), np.array(groups))
 
 
 def scene_crops(root: Path, size: int = STORE_SIZE) -> CropTable:
-    train, test = split_scenes(load_scenes(root))
+    scenes = load_scenes(root)
     rows = []
-    for split, scenes in (("train", train), ("test", test)):
-        for scene in scenes:
-            image = scene.read_rgb()
-            for box, label in zip(scene.boxes, scene.labels):
-                face = float(np.sqrt(max(box[2] - box[0], 1) * max(box[3] - box[1], 1)))
-                rows.append((crop_face(image, box, size, DEFAULT_MARGIN), label, "scenes", split, face))
+    for scene, (key, split) in zip(scenes, scene_splits(scenes)):
+        image = scene.read_rgb()
+        for box, label in zip(scene.boxes, scene.labels):
+            face = float(np.sqrt(max(box[2] - box[0], 1) * max(box[3] - box[1], 1)))
+            rows.append((crop_face(image, box, size, DEFAULT_MARGIN), label, "scenes", split, face, key))
     return _table(rows)
 
 
@@ -97,7 +98,8 @@ def folder_crops(root: Path, source: str, split_for, size: int = STORE_SIZE) -> 
             if image is None:
                 continue
             h, w = image.shape[:2]
-            rows.append((crop_face(image, (0, 0, w, h), size, 0.0), label, source, split_for(path.name), float(np.sqrt(h * w))))
+            rows.append((crop_face(image, (0, 0, w, h), size, 0.0), label, source, split_for(path.name),
+                         float(np.sqrt(h * w)), path.name))
     return _table(rows)
 
 
@@ -113,7 +115,7 @@ def synth_crops(manifests: list[Path], size: int = STORE_SIZE) -> CropTable:
                 continue
             h, w = image.shape[:2]
             rows.append((crop_face(image, (0, 0, w, h), size, 0.0), SYNTH_LABELS[row["placement"]], "synth", "train",
-                         float(np.sqrt(h * w))))
+                         float(np.sqrt(h * w)), Path(row["source"]).name))
     return _table(rows)
 
 

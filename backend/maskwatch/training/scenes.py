@@ -81,13 +81,23 @@ def in_test_split(key: str, share: float = TEST_SHARE) -> bool:
     return int.from_bytes(digest[:4], "big") / 2**32 < share
 
 
-def split_scenes(scenes: list[Scene], share: float = TEST_SHARE) -> tuple[list[Scene], list[Scene]]:
-    """(train, test): whole near-duplicate groups go one way, keyed by the group's first image name."""
+def scene_group_keys(scenes: list[Scene]) -> list[str]:
+    """Per scene, the image name of the first scene in its near-duplicate group."""
     groups = near_duplicate_groups([s.image for s in scenes])
     first_name: dict[int, str] = {}
     for scene, group in zip(scenes, groups):
         first_name.setdefault(group, scene.image.name)
+    return [first_name[group] for group in groups]
+
+
+def scene_splits(scenes: list[Scene], share: float = TEST_SHARE) -> list[tuple[str, str]]:
+    """Per scene (group key, "train" or "test"): whole near-duplicate groups go one way."""
+    return [(key, "test" if in_test_split(key, share) else "train") for key in scene_group_keys(scenes)]
+
+
+def split_scenes(scenes: list[Scene], share: float = TEST_SHARE) -> tuple[list[Scene], list[Scene]]:
+    """(train, test) lists of scenes, as scene_splits assigns them."""
     train, test = [], []
-    for scene, group in zip(scenes, groups):
-        (test if in_test_split(first_name[group], share) else train).append(scene)
+    for scene, (_, split) in zip(scenes, scene_splits(scenes, share)):
+        (test if split == "test" else train).append(scene)
     return train, test
