@@ -374,6 +374,24 @@ def classification_report(y_true, probs, labels: Sequence[str]) -> dict:
 
 # ---------------------------------------------------------------------------------------- plotting
 
+def _pyplot():
+    """pyplot on the file-only Agg backend: servers and CI have no display."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _save(fig, path) -> Path:
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=100)
+    return path
+
+
 def plot_roc(y_true, probs, labels: Sequence[str], path, title: str = "") -> Path:
     """One-vs-rest ROC curve of every class with positives and negatives, saved as a PNG.
 
@@ -390,10 +408,7 @@ def plot_roc(y_true, probs, labels: Sequence[str], path, title: str = "") -> Pat
     Example:
         >>> plot_roc([0, 1], [[0.8, 0.2], [0.3, 0.7]], ["mask", "no_mask"], "/tmp/roc.png")  # doctest: +SKIP
     """
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = _pyplot()
     y = np.asarray(y_true).reshape(-1).astype(int)
     p = np.asarray(probs, dtype=np.float64)
     fig, ax = plt.subplots(figsize=(5, 5))
@@ -408,13 +423,9 @@ def plot_roc(y_true, probs, labels: Sequence[str], path, title: str = "") -> Pat
         ax.set(xlim=(0, 1), ylim=(0, 1.01), xlabel="false positive rate", ylabel="true positive rate",
                title=title)
         ax.legend(loc="lower right")
-        fig.tight_layout()
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, dpi=100)
+        return _save(fig, path)
     finally:
         plt.close(fig)
-    return path
 
 
 def plot_confusion(confusion, labels: Sequence[str], path, title: str = "") -> Path:
@@ -432,10 +443,7 @@ def plot_confusion(confusion, labels: Sequence[str], path, title: str = "") -> P
     Example:
         >>> plot_confusion([[5, 1], [0, 4]], ["mask", "no_mask"], "/tmp/cm.png")  # doctest: +SKIP
     """
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = _pyplot()
     cm = np.asarray(confusion)
     n = len(labels)
     if cm.shape != (n, n):
@@ -450,13 +458,9 @@ def plot_confusion(confusion, labels: Sequence[str], path, title: str = "") -> P
                         color="white" if cm[i, j] > threshold else "black")
         ax.set(xticks=range(n), yticks=range(n), xticklabels=labels, yticklabels=labels,
                xlabel="predicted", ylabel="true", title=title)
-        fig.tight_layout()
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, dpi=100)
+        return _save(fig, path)
     finally:
         plt.close(fig)
-    return path
 
 
 # ------------------------------------------------------------------------------------------- text
