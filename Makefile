@@ -36,7 +36,7 @@ $(FRONTEND_DIST): $(NODE_MODULES) $(FRONTEND_SRC)
 frontend: $(FRONTEND_DIST)
 
 # The web app on http://localhost:5000 (SQLite in instance/; DATABASE_URL=mysql+pymysql://... for MySQL).
-run: $(STAMP)
+run: $(STAMP) $(FRONTEND_DIST)
 	$(VENV)/bin/maskwatch serve
 
 # Detect masks in FILES (default: a demo photo); annotated copies go to build/annotated/.
@@ -45,7 +45,8 @@ detect: $(STAMP) $(if $(FILES),,$(DEMO))
 
 # The store, API and live tests also run on a real MariaDB, which the tests start and stop themselves;
 # the frontend's unit tests run in Vitest, its browser tests (tests/e2e) in Debian's headless Chromium.
-test: $(STAMP) mariadb
+test: $(STAMP) mariadb chromium $(FRONTEND_DIST)
+	cd frontend && npm test
 	MASKWATCH_REQUIRE_MARIADB=1 $(PY) -m pytest -q
 
 mariadb:

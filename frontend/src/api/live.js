@@ -1,0 +1,20 @@
+import { io } from 'socket.io-client'
+
+/**
+ * A Socket.IO connection to /live for one camera; `name` names its source (default "webcam").
+ * Frames go as JPEG bytes with an acknowledgement: see sendFrame.
+ */
+export function connectLive({ name } = {}) {
+  return io('/live', {
+    auth: name ? { name } : {},
+    transports: ['websocket'],
+    reconnectionDelay: 500,
+    reconnectionDelayMax: 3000,
+  })
+}
+
+/** Send one JPEG frame and resolve with the server's answer {faces, counts, ms} (or {error, message}). */
+export function sendFrame(socket, jpeg, timeoutMs = 15000) {
+  if (!socket.connected) return Promise.reject(new Error('not connected'))
+  return socket.timeout(timeoutMs).emitWithAck('frame', jpeg)
+}

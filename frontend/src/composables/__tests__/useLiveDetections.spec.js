@@ -1,0 +1,76 @@
+import { describe, expect, it, vi } from 'vitest'
+import { createFrameLoop, framesPerSecond } from '../useLiveDetections'
+
+function deferred() {
+  let resolve, reject
+  const promise = new Promise((res, rej) => { resolve = res; reject = rej })
+  return { promise, resolve, reject }
+}
+
+const flush = () => new Promise((resolve) => setTimeout(resolve, 0))
+
+describe('createFrameLoop', () => {
+  it('sends the next frame only after the previous answer came', async () => {
+    const pending = []
+    let captured = 0
+    const send = vi.fn(() => { const d = deferred(); pending.push(d); return d.promise })
+    const onAnswer = vi.fn()
+    const loop = createFrameLoop({ capture: async () => ({ n: ++captured }), send, onAnswer })
+    loop.start()
+    await flush(); await flush()
+    expect(send).toHaveBeenCalledTimes(1)
+    expect(loop.inFlight).toBe(1)
+    await flush(); await flush()
+    expect(send).toHaveBeenCalledTimes(1) // still waiting: nothing queued behind a slow server
+    pending[0].resolve({ faces: [] })
+    await flush(); await flush(); await flush()
+    expect(onAnswer).toHaveBeenCalledWith({ faces: [] }, { n: 1 })
+    expect(send).toHaveBeenCalledTimes(2)
+    expect(send.mock.calls[1][0]).toEqual({ n: 2 })
+    loop.stop()
+    pending[1].resolve({ faces: [] })
+    await flush(); await flush()
+    expect(send).toHaveBeenCalledTimes(2)
+    expect(onAnswer).toHaveBeenCalledTimes(1) // an answer after stop is dropped
+  })
+
+  it('waits retryMs after a failed send and goes on', async () => {
+    vi.useFakeTimers()
+    const send = vi.fn().mockRejectedValueOnce(new Error('not connected')).mockResolvedValue({ faces: [] })
+    const onError = vi.fn()
+    const loop = createFrameLoop({ capture: async () => ({}), send, onAnswer() {}, onError, retryMs: 500 })
+    loop.start()
+    await vi.advanceTimersByTimeAsync(1)
+    expect(onError).toHaveBeenCalledTimes(1)
+    expect(send).toHaveBeenCalledTimes(1)
+    await vi.advanceTimersByTimeAsync(498)
+    expect(send).toHaveBeenCalledTimes(1)
+    await vi.advanceTimersByTimeAsync(2)
+    expect(send.mock.calls.length).toBeGreaterThanOrEqual(2)
+    loop.stop()
+    vi.useRealTimers()
+  })
+
+  it('does not send while the camera has no frame yet', async () => {
+    vi.useFakeTimers()
+    let ready = false
+    const send = vi.fn().mockResolvedValue({})
+    const loop = createFrameLoop({ capture: async () => (ready ? {} : null), send, onAnswer() {}, idleMs: 50 })
+    loop.start()
+    await vi.advanceTimersByTimeAsync(200)
+    expect(send).not.toHaveBeenCalled()
+    ready = true
+    await vi.advanceTimersByTimeAsync(60)
+    expect(send).toHaveBeenCalled()
+    loop.stop()
+    vi.useRealTimers()
+  })
+})
+
+describe('framesPerSecond', () => {
+  it('counts answers per second over the window', () => {
+    expect(framesPerSecond([0, 100, 200, 300, 400], 400)).toBeCloseTo(10)
+    expect(framesPerSecond([0, 5000, 5500, 6000], 6000, 3000)).toBeCloseTo(2)
+    expect(framesPerSecond([100], 200)).toBe(0)
+  })
+})

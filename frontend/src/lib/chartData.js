@@ -1,0 +1,59 @@
+import { VERDICTS, VERDICT_COLORS, VERDICT_LABELS } from './verdicts'
+
+/** "14:00" from the API's hour key "2026-11-23T14:00:00+01:00" (already in the caller's time zone). */
+export function hourLabel(iso) {
+  return iso.slice(11, 16)
+}
+
+/** "Mon 23 Nov" from "2026-11-23" without shifting the day through a time zone. */
+export function dayLabel(isoDate) {
+  const [y, m, d] = isoDate.split('-').map(Number)
+  return new Date(Date.UTC(y, m - 1, d)).toLocaleDateString('en-GB', {
+    weekday: 'short', day: 'numeric', month: 'short', timeZone: 'UTC',
+  })
+}
+
+// Stacked areas (the chart stacks its y axis): the top edge is everyone, each band one verdict, so
+// equal counts never hide one line behind another.
+function lineDatasets(rows) {
+  return VERDICTS.map((verdict, i) => ({
+    label: VERDICT_LABELS[verdict],
+    data: rows.map((row) => row[verdict] ?? 0),
+    borderColor: VERDICT_COLORS[verdict],
+    backgroundColor: `${VERDICT_COLORS[verdict]}55`,
+    fill: i === 0 ? 'origin' : '-1',
+    cubicInterpolationMode: 'monotone',
+    pointRadius: rows.length > 48 ? 0 : 2,
+  }))
+}
+
+/** Line chart data of /api/stats/hourly's `hours`: one line per verdict. */
+export function hourlyChartData(hours) {
+  return { labels: hours.map((h) => hourLabel(h.hour)), datasets: lineDatasets(hours) }
+}
+
+/** Line chart data of /api/stats/daily's `days`: one line per verdict. */
+export function dailyChartData(days) {
+  return { labels: days.map((d) => dayLabel(d.date)), datasets: lineDatasets(days) }
+}
+
+/** Pie chart data of /api/stats/summary's `counts`; verdicts with no people are left out. */
+export function pieChartData(counts) {
+  const shown = VERDICTS.filter((v) => (counts?.[v] ?? 0) > 0)
+  return {
+    labels: shown.map((v) => VERDICT_LABELS[v]),
+    datasets: [{ data: shown.map((v) => counts[v]), backgroundColor: shown.map((v) => VERDICT_COLORS[v]) }],
+  }
+}
+
+/** Local calendar date "YYYY-MM-DD" of a Date (not its UTC date). */
+export function localDate(date = new Date()) {
+  const pad = (n) => String(n).padStart(2, '0')
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`
+}
+
+/** ISO instant of local midnight starting `isoDate` plus `days` days (for the CSV export's UTC filters). */
+export function localMidnightIso(isoDate, days = 0) {
+  const [y, m, d] = isoDate.split('-').map(Number)
+  return new Date(y, m - 1, d + days).toISOString()
+}

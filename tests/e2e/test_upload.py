@@ -1,0 +1,80 @@
+"""Upload page in a real browser: a picture gets boxes and counts; a video gets a progress bar that
+finishes and an annotated video that plays; a bad file gets the server's words."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import expect
+
+from ..conftest import ASTRONAUT_FACE, encode
+from ..web.frames import head_patch, people, scene, walking
+from .clips import write_mp4
+
+
+def test_upload_an_image_shows_boxes_list_and_counts(page, tmp_path, artifacts, astronaut, grace_hopper, face_detector):
+    heads = people(astronaut, grace_hopper, face_detector)
+    bare, covered = heads["astronaut"], heads["astronaut_masked"]
+    picture = tmp_path / "two_people.jpg"
+    picture.write_bytes(encode(scene([(bare, 60, 120), (covered, 380, 110)])))
+
+    page.goto("/")
+    expect(page).to_have_url(re.compile(r"/upload$"))
+    page.get_by_test_id("file-input").set_input_files(picture)
+    result = page.get_by_test_id("image-result")
+    expect(result).to_be_visible(timeout=60_000)
+    expect(result.locator("svg .face-box")).to_have_count(2)
+    expect(result.get_by_test_id("face-row")).to_have_count(2)
+    expect(result.locator('[data-count="people"]')).to_have_text("2")
+    expect(result.locator('[data-count="mask"]')).to_have_text("1")
+    expect(result.locator('[data-count="no_mask"]')).to_have_text("1")
+    expect(result.locator('svg .face-box[data-verdict="no_mask"]')).to_have_count(1)
+    expect(result.locator("img")).to_have_js_property("complete", True)
+    page.screenshot(path=str(artifacts / "upload-image.png"), full_page=True)
+    assert not [m for m in page.console_messages if m.startswith("error")], page.console_messages
+
+
+def test_upload_a_bad_file_shows_the_server_error(page, tmp_path, artifacts):
+    bogus = tmp_path / "notes.jpg"
+    bogus.write_bytes(b"this is not a picture at all")
+    page.goto("/upload")
+    page.get_by_test_id("file-input").set_input_files(bogus)
+    error = page.get_by_test_id("upload-error")
+    expect(error).to_be_visible(timeout=30_000)
+    expect(error).not_to_be_empty()
+    assert "Error" not in error.inner_text() and "[object" not in error.inner_text()
+    assert "JPEG" in error.inner_text(), error.inner_text()  # the server's own words (415)
+    page.screenshot(path=str(artifacts / "upload-error.png"))
+
+
+def test_upload_a_video_shows_progress_then_plays(page, tmp_path, artifacts, astronaut):
+    bare = head_patch(astronaut, ASTRONAUT_FACE, width=120)
+    frames = [scene([(bare, x, y)]) for x, y in walking(bare, 30, start=(40, 150), step=(14, 1))]
+    clip = write_mp4(tmp_path / "walk.mp4", frames, fps=10)
+
+    page.goto("/upload")
+    # every value the progress bar shows, as the job's events move it
+    page.evaluate("""() => {
+        window.progressSeen = [];
+        new MutationObserver(() => {
+            const bar = document.querySelector('[data-testid=job-progress]');
+            if (bar && window.progressSeen.at(-1) !== bar.getAttribute('aria-valuenow'))
+                window.progressSeen.push(bar.getAttribute('aria-valuenow'));
+        }).observe(document.body, {subtree: true, childList: true, attributes: true});
+    }""")
+    page.get_by_test_id("file-input").set_input_files(clip)
+    progress = page.get_by_test_id("job-progress")
+    expect(progress).to_be_visible(timeout=30_000)
+    page.screenshot(path=str(artifacts / "upload-video-progress.png"), full_page=True)
+    expect(progress).to_have_attribute("aria-valuenow", "100", timeout=180_000)
+    seen = page.evaluate("window.progressSeen")
+    assert seen[-1] == "100" and [int(v) for v in seen] == sorted(int(v) for v in seen), seen
+    video = page.get_by_test_id("annotated-video")
+    expect(video).to_be_visible()
+    # playing: the browser decoded the H.264 and its clock moves
+    page.wait_for_function("v => v.readyState >= 2 && v.currentTime > 0.2 && v.videoWidth > 0",
+                           arg=video.element_handle(), timeout=30_000)
+    expect(page.get_by_test_id("person-row")).to_have_count(1, timeout=30_000)
+    expect(page.get_by_test_id("video-result").locator('[data-count="no_mask"]')).to_have_text("1")
+    page.screenshot(path=str(artifacts / "upload-video-done.png"), full_page=True)
+    assert not [m for m in page.console_messages if m.startswith("error")], page.console_messages
