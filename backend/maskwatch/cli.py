@@ -152,7 +152,7 @@ def run_training_command(name: str, argv: list[str]) -> int:
     elif name == "synth":
         from .training.synth_command import main
     else:
-        from .training.mtcnn_tune import main
+        from .training.mtcnn.command import main
     main(argv)
     return 0
 
