@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 FILES ?=
 DEMO := build/demo/astronaut.jpg
 
-.PHONY: run detect test install mariadb frontend chromium
+.PHONY: run detect test install mariadb redis frontend chromium
 
 install: $(STAMP)
 
@@ -37,7 +37,7 @@ frontend: $(FRONTEND_DIST)
 
 # The web app on http://localhost:5000 (SQLite in instance/; DATABASE_URL=mysql+pymysql://... for MySQL).
 run: $(STAMP) $(FRONTEND_DIST)
-	$(VENV)/bin/maskwatch serve
+	$(VENV)/bin/maskwatch serve $(if $(HTTPS),--https)
 
 # Detect masks in FILES (default: a demo photo); annotated copies go to build/annotated/.
 detect: $(STAMP) $(if $(FILES),,$(DEMO))
@@ -45,13 +45,18 @@ detect: $(STAMP) $(if $(FILES),,$(DEMO))
 
 # The store, API and live tests also run on a real MariaDB, which the tests start and stop themselves;
 # the frontend's unit tests run in Vitest, its browser tests (tests/e2e) in Debian's headless Chromium.
-test: $(STAMP) mariadb chromium $(FRONTEND_DIST)
+test: $(STAMP) mariadb redis chromium $(FRONTEND_DIST)
 	cd frontend && npm test
-	MASKWATCH_REQUIRE_MARIADB=1 $(PY) -m pytest -q
+	MASKWATCH_REQUIRE_MARIADB=1 MASKWATCH_REQUIRE_REDIS=1 $(PY) -m pytest -q
 
 mariadb:
 	@command -v mariadbd >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 		apt-get install -y -qq --no-install-recommends mariadb-server mariadb-client >/dev/null; }
+
+# The scale-out tests start their own redis-server (the Celery broker) as a plain process.
+redis:
+	@command -v redis-server >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq --no-install-recommends redis-server >/dev/null; }
 
 # Playwright drives this Chromium (`playwright install` downloads browsers and is never run).
 chromium:

@@ -28,7 +28,8 @@ def create_app(config=None, detector=None):
 
     db.init_app(app)
     migrate.init_app(app, db)
-    socketio.init_app(app, async_mode="threading")
+    # With REDIS_URL, events emitted by Celery workers reach this server's clients through Redis.
+    socketio.init_app(app, async_mode="threading", message_queue=app.config.get("REDIS_URL"))
     detector_service.init_app(app, detector)
     jobs.init_app(app)
     api.init_app(app)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -100,7 +101,7 @@ def cmd_detect(args) -> int:
 def cmd_serve(args) -> int:
     from .webserver import serve
 
-    serve(args.host, args.port)
+    serve(args.host, args.port, https=args.https, tls_cert=args.tls_cert, tls_key=args.tls_key)
     return 0
 
 
@@ -129,6 +130,11 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("serve", help="run the web app (upgrades the database first); settings from environment variables")
     s.add_argument("--host", default="0.0.0.0")
     s.add_argument("--port", type=int, default=5000)
+    s.add_argument("--https", action="store_true", default=os.environ.get("MASKWATCH_HTTPS", "") in ("1", "true", "yes"),
+                   help="serve HTTPS (self-signed certificate made in instance/tls/ unless --tls-cert/--tls-key); "
+                        "browsers on other devices give the camera only to secure pages. Env MASKWATCH_HTTPS=1")
+    s.add_argument("--tls-cert", default=os.environ.get("TLS_CERT"), help="PEM certificate (env TLS_CERT)")
+    s.add_argument("--tls-key", default=os.environ.get("TLS_KEY"), help="PEM private key (env TLS_KEY)")
     s.set_defaults(func=cmd_serve)
 
     for name, help_text in TRAINING_COMMANDS.items():

@@ -17,6 +17,11 @@ def _env_int(name: str, default: int) -> int:
     return default if value in (None, "") else int(value)
 
 
+def _env_float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    return default if value in (None, "") else float(value)
+
+
 class Config:
     """Production defaults; every name in DESIGN.md's list can be set by an environment variable.
 
@@ -30,7 +35,18 @@ class Config:
     STORE_FACE_IMAGES: keep face pictures, default off (nothing stores them yet).
     ALERT_COOLDOWN_S: seconds before a re-found person may raise another alert, default 30.
     JOB_WORKERS: video jobs run at once in the in-process thread pool, default 1.
-    REDIS_URL: unset means in-process jobs (Celery is not wired yet).
+    REDIS_URL: unset means in-process jobs and cameras; set, they run on Celery workers (jobs/celery_app.py)
+        and Socket.IO events from workers reach browsers through Redis.
+    CELERY_VISIBILITY_TIMEOUT: seconds before Redis hands an unacknowledged task (a dead worker's) out
+        again, default 3600 (longer than any video job takes).
+    CAMERA_DETECT_FPS: detections per second of a camera without its own rate, default 5.
+    CAMERA_MAX_RETRIES: failed connection attempts in a row before a camera is 'failed', default 8.
+    CAMERA_BACKOFF_S / CAMERA_BACKOFF_MAX_S: first reconnection delay, doubled each time up to the
+        maximum, default 1 / 60.
+    CAMERA_STALE_S: a camera whose worker sent no heartbeat for this long may be taken over, default 15.
+    CAMERA_WATCHDOG_S: how often each Celery worker looks for cameras nobody runs, default 10.
+    CAMERA_SEND_FRAMES: send a JPEG of each processed camera frame to its watchers, default on.
+    CAMERA_FILE_URLS: accept file:// camera URLs (tests, demos), default off: they read server files.
     """
 
     def __init__(self):
@@ -49,6 +65,16 @@ class Config:
         self.ALERT_COOLDOWN_S = _env_int("ALERT_COOLDOWN_S", 30)
         self.JOB_WORKERS = _env_int("JOB_WORKERS", 1)
         self.ADMIN_PASSWORD = os.environ.get("ADMIN_PASSWORD") or None
+        self.CELERY_VISIBILITY_TIMEOUT = _env_int("CELERY_VISIBILITY_TIMEOUT", 3600)
+        self.CAMERA_DETECT_FPS = _env_float("CAMERA_DETECT_FPS", 5.0)
+        self.CAMERA_MAX_RETRIES = _env_int("CAMERA_MAX_RETRIES", 8)
+        self.CAMERA_BACKOFF_S = _env_float("CAMERA_BACKOFF_S", 1.0)
+        self.CAMERA_BACKOFF_MAX_S = _env_float("CAMERA_BACKOFF_MAX_S", 60.0)
+        self.CAMERA_STALE_S = _env_float("CAMERA_STALE_S", 15.0)
+        self.CAMERA_WATCHDOG_S = _env_float("CAMERA_WATCHDOG_S", 10.0)
+        self.CAMERA_SEND_FRAMES = _env_bool("CAMERA_SEND_FRAMES", True)
+        self.CAMERA_FILE_URLS = _env_bool("CAMERA_FILE_URLS", False)
+        self.LAZY_DETECTOR = False  # Celery workers: build the model in the pool process, on first use
         # Flask rejects larger bodies with 413 before a route runs; videos are the largest uploads.
         self.MAX_CONTENT_LENGTH = max(self.MAX_UPLOAD_MB, self.MAX_VIDEO_MB) * 2**20
         # flask-smorest: the OpenAPI document at /api/openapi.json

@@ -7,6 +7,13 @@ Client protocol:
     emit("frame", jpeg_bytes | {"image": jpeg_bytes}, ack) -> ack({"faces": [...], "counts": {...}, "ms": t})
                                                               or ack({"error": code, "message": text})
     on("alert", {"track_id", "verdict", "score", "box", "message"})
+
+Watching an IP camera (its worker, in this process or a Celery worker, pushes to the camera's room):
+    emit("watch", {"camera_id": 3}, ack) -> ack({"camera_id": 3, "camera": {"state", "error", ...}})
+                                            or ack({"error": "not_found", "message": text})
+    emit("unwatch", {"camera_id": 3})
+    on("camera", {"camera_id", "faces": [...], "counts": {...}, "width", "height", "ms", "image": jpeg})
+    on("camera_state", {"camera_id", "state", "error"}); on("alert", {..., "camera_id"})
 """
 
 from __future__ import annotations
@@ -18,12 +25,13 @@ import time
 from dataclasses import dataclass, field
 
 from flask import current_app, request
-from flask_socketio import Namespace, emit
+from flask_socketio import Namespace, emit, join_room, leave_room
 from sqlalchemy.exc import SQLAlchemyError
 
 from .alerts import AlertPolicy
 from .detector_service import get_detector
 from .extensions import socketio
+from .jobs.camera import camera_room
 from .media import MediaError, decode_image
 from .store import queries, utcnow
 from .tracking import FaceTracker
@@ -70,6 +78,13 @@ def client_source(auth) -> int:
     return queries.source_named("webcam", str(auth.get("name") or "webcam")[:120]).id
 
 
+def _camera_id(data) -> int:
+    try:
+        return int(data.get("camera_id") if isinstance(data, dict) else data)
+    except (TypeError, ValueError):
+        return 0
+
+
 class LiveNamespace(Namespace):
     """One LiveClient per Socket.IO session id."""
 
@@ -105,6 +120,18 @@ class LiveNamespace(Namespace):
             counts = client.tracker.counts()
         return {"faces": [f.to_dict() for f in update.faces], "counts": counts,
                 "ms": round((time.perf_counter() - started) * 1000, 1)}
+
+    def on_watch(self, data):
+        """Join the room of a camera (a source of kind camera); several cameras may be watched at once."""
+        source = queries.get_source(_camera_id(data))
+        if source is None or source.kind != "camera":
+            return {"error": "not_found", "message": "no such camera"}
+        join_room(camera_room(source.id))
+        return {"camera_id": source.id, "camera": source.camera_status()}
+
+    def on_unwatch(self, data):
+        leave_room(camera_room(_camera_id(data)))
+        return {"camera_id": _camera_id(data)}
 
     def on_disconnect(self, *reason):
         client = self.clients.pop(request.sid, None)

@@ -30,20 +30,36 @@ def upgrade_database(app) -> None:
 
 def prepare_database(app) -> None:
     """What a starting server does: upgrade the schema, then fail the jobs the last process left behind
-    (the in-process pool lost them)."""
-    from .store.queries import fail_interrupted_jobs
+    (the in-process pool lost them; with REDIS_URL they wait in Redis for a worker instead), and start
+    again the cameras that were running."""
+    from .jobs import get_runner
+    from .store.queries import enabled_camera_ids, fail_interrupted_jobs
 
     upgrade_database(app)
     with app.app_context():
-        fail_interrupted_jobs()
+        if not app.config.get("REDIS_URL"):
+            fail_interrupted_jobs()
+        for source_id in enabled_camera_ids():
+            get_runner().start_camera(source_id)
 
 
-def serve(host: str = "0.0.0.0", port: int = 5000, app=None) -> None:
-    """Build the app (default create_app() from the environment), upgrade its database, serve until killed."""
+def serve(host: str = "0.0.0.0", port: int = 5000, app=None, https: bool = False,
+          tls_cert: str | None = None, tls_key: str | None = None) -> None:
+    """Build the app (default create_app() from the environment), upgrade its database, serve until killed.
+
+    https: serve TLS with tls_cert/tls_key, or with a self-signed pair made in the instance folder
+    (maskwatch.tls), so other devices on the network get the camera on the live page.
+    """
     from . import create_app
     from .extensions import socketio
 
     app = app or create_app()
     prepare_database(app)
+    options = {}
+    if https or tls_cert or tls_key:
+        from .tls import certificate_files
+
+        cert, key = certificate_files(app.instance_path, tls_cert, tls_key)
+        options["ssl_context"] = (str(cert), str(key))
     socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False,
-                 request_handler=NoDelayRequestHandler)
+                 request_handler=NoDelayRequestHandler, **options)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -23,9 +24,10 @@ class ServedApp:
     Example: with ServedApp(tmp) as server: urllib.request.urlopen(server.url + "/api/health")
     """
 
-    def __init__(self, instance: Path, env: dict | None = None, timeout: float = 120.0):
+    def __init__(self, instance: Path, env: dict | None = None, timeout: float = 120.0, https: bool = False):
         self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.https = https
+        self.url = f"{'https' if https else 'http'}://127.0.0.1:{self.port}"
         self.instance = Path(instance)
         self.env = {**os.environ, "MASKWATCH_INSTANCE": str(self.instance), "OMP_NUM_THREADS": "1", **(env or {})}
         self.timeout = timeout
@@ -34,12 +36,15 @@ class ServedApp:
     def __enter__(self):
         self.instance.mkdir(parents=True, exist_ok=True)
         self.log = (self.instance / "serve.log").open("wb")
-        self.process = subprocess.Popen([sys.executable, "-m", "maskwatch.cli", "serve", "--host", "127.0.0.1",
-                                         "--port", str(self.port)], env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
+        command = [sys.executable, "-m", "maskwatch.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port)]
+        self.process = subprocess.Popen(command + (["--https"] if self.https else []), env=self.env,
+                                        stdout=self.log, stderr=subprocess.STDOUT)
+        # only to see it is up; tests that care about the certificate check it themselves
+        context = ssl._create_unverified_context() if self.https else None
         deadline = time.monotonic() + self.timeout
         while True:
             try:
-                with urllib.request.urlopen(self.url + "/api/health", timeout=2) as response:
+                with urllib.request.urlopen(self.url + "/api/health", timeout=2, context=context) as response:
                     if response.status == 200:
                         return self
             except OSError:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import statistics
 import time
+import urllib.error
 import urllib.request
 
 import pytest
@@ -59,3 +60,16 @@ def test_live_round_trip_over_a_websocket(server, astronaut, grace_hopper, face_
             break
         time.sleep(0.2)
     assert [(s["verdict"], s["frames_seen"]) for s in sightings] == [("no_mask", 8)]
+
+
+def test_https_serves_with_a_self_signed_certificate_it_made(tmp_path):
+    import ssl
+
+    instance = tmp_path / "instance"
+    with ServedApp(instance, https=True) as served:
+        assert served.url.startswith("https://")
+        context = ssl.create_default_context(cafile=str(instance / "tls" / "maskwatch-cert.pem"))
+        with urllib.request.urlopen(served.url + "/api/health", timeout=10, context=context) as response:
+            assert json.loads(response.read())["status"] == "ok"
+        with pytest.raises(urllib.error.URLError):  # an untrusting client refuses it: it is self-signed
+            urllib.request.urlopen(served.url + "/api/health", timeout=10, context=ssl.create_default_context())

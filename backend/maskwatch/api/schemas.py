@@ -9,8 +9,10 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 from ..store import JOB_STATUSES, SOURCE_KINDS, VERDICTS
+from ..store.models import CAMERA_STATES
 
 LABELS = ("mask", "no_mask", "incorrect")
+CAMERA_SCHEMES = ("rtsp", "rtsps", "http", "https", "file")
 
 
 def _check_tz(value: str) -> None:
@@ -28,28 +30,47 @@ class ErrorSchema(Schema):
 
 # --- sources -------------------------------------------------------------------------------------
 
+class CameraStatusSchema(Schema):
+    state = fields.Str(validate=validate.OneOf(CAMERA_STATES))
+    error = fields.Str(allow_none=True, metadata={"description": "why it is retrying or failed (no credentials)"})
+    since = fields.Str(allow_none=True, metadata={"description": "when the state was reported, ISO 8601 UTC"})
+    enabled = fields.Bool(metadata={"description": "started by an operator (a worker keeps it running)"})
+
+
 class SourceSchema(Schema):
     id = fields.Int()
     kind = fields.Str(validate=validate.OneOf(SOURCE_KINDS))
     name = fields.Str()
-    has_url = fields.Bool(metadata={"description": "a camera URL is set (it is never returned)"})
+    has_url = fields.Bool(metadata={"description": "a camera URL is set (it is never returned whole)"})
     created_at = fields.Str(metadata={"description": "ISO 8601, UTC"})
+    url_masked = fields.Str(allow_none=True, metadata={"description": "cameras: the URL with its password as ***"})
+    detect_fps = fields.Float(allow_none=True, metadata={"description": "cameras: detections per second"})
+    camera = fields.Nested(CameraStatusSchema, metadata={"description": "cameras: the worker's last reported state"})
+
+
+class CameraSchema(SourceSchema):
+    watch = fields.Dict(metadata={"description": "how a browser watches it on Socket.IO"})
 
 
 class SourceInSchema(Schema):
     kind = fields.Str(required=True, validate=validate.OneOf(SOURCE_KINDS))
     name = fields.Str(required=True, validate=validate.Length(min=1, max=120))
     url = fields.Str(load_default=None, validate=validate.Length(max=1000),
-                     metadata={"description": "cameras only: rtsp://, http:// or https:// stream URL"})
+                     metadata={"description": "cameras only: rtsp://, http:// or https:// stream URL "
+                                              "(file:// when the server allows CAMERA_FILE_URLS)"})
+    detect_fps = fields.Float(load_default=None, validate=validate.Range(min=0.1, max=30),
+                              metadata={"description": "cameras only: detections per second (default CAMERA_DETECT_FPS)"})
 
     @validates_schema
     def url_only_for_cameras(self, data, **kwargs):
         url = data.get("url")
         if data.get("kind") == "camera":
-            if not url or not url.split("://", 1)[0].lower() in ("rtsp", "http", "https"):
+            if not url or not url.split("://", 1)[0].lower() in CAMERA_SCHEMES:
                 raise ValidationError("a camera needs an rtsp://, http:// or https:// URL", "url")
         elif url:
             raise ValidationError("only cameras have a URL", "url")
+        elif data.get("detect_fps") is not None:
+            raise ValidationError("only cameras have a detection rate", "detect_fps")
 
 
 # --- detections ----------------------------------------------------------------------------------

@@ -1,5 +1,7 @@
 """Sources: GET/POST /api/sources, GET/DELETE /api/sources/<id>."""
 
+from flask import current_app
+
 from ..store import queries
 from .errors import ApiError
 from .parser import Blueprint
@@ -26,8 +28,12 @@ def list_sources():
 @bp.arguments(SourceInSchema)
 @bp.response(201, SourceSchema)
 def create_source(body):
-    """Add a source; cameras need a stream URL, which is kept on the server."""
-    return queries.create_source(body["kind"], body["name"], body.get("url")).to_dict()
+    """Add a source; cameras need a stream URL, which is kept on the server (start one with
+    POST /api/cameras/<id>/start)."""
+    url = body.get("url")
+    if url and url.lower().startswith("file://") and not current_app.config["CAMERA_FILE_URLS"]:
+        raise ApiError(400, "invalid_request", "file:// camera URLs are off on this server (CAMERA_FILE_URLS)")
+    return queries.create_source(body["kind"], body["name"], url, body.get("detect_fps")).to_dict()
 
 
 @bp.route("/<int:source_id>")
@@ -41,5 +47,5 @@ def get_source(source_id):
 @bp.response(204)
 @bp.alt_response(404, schema=ErrorSchema)
 def delete_source(source_id):
-    """Delete a source and its sightings."""
+    """Delete a source and its sightings (a camera's worker stops on its next heartbeat)."""
     queries.delete_source(source_or_404(source_id))

@@ -9,7 +9,6 @@ from pathlib import Path
 from flask import current_app
 
 from ..jobs import get_runner
-from ..jobs.video import run_video_job
 from ..media import MediaError, probe_video
 from ..media.video import looks_like_video
 from ..store import queries
@@ -73,5 +72,5 @@ def upload_video(query, files):
     source = source_or_404(query["source_id"]) if query["source_id"] is not None \
         else queries.create_source("video", display_name(storage.filename))
     job = queries.create_job("video", source.id, str(path))
-    get_runner().submit(job.id, run_video_job)
+    get_runner().submit_video(job.id)
     return job.to_dict()

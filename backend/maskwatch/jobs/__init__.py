@@ -1,8 +1,14 @@
-"""Background work in an in-process thread pool (Celery + Redis is not wired yet)."""
+"""Background work: video jobs and camera workers.
+
+Without REDIS_URL they run in this process (`ThreadRunner`: a thread pool for videos, a thread per
+camera); with REDIS_URL they are Celery tasks on worker processes (`CeleryRunner`, see celery_app).
+The work itself is the same functions either way: jobs.video.run_video_job and jobs.camera.run_camera.
+"""
 
 from __future__ import annotations
 
 import atexit
+import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from flask import Flask, current_app
@@ -10,8 +16,8 @@ from flask import Flask, current_app
 EXTENSION_KEY = "maskwatch.jobs"
 
 
-class JobRunner:
-    """Runs job functions on `workers` threads, each inside an app context.
+class ThreadRunner:
+    """Runs video jobs on `workers` threads and each camera on its own thread, each inside an app context.
 
     Args: app, workers (default 1: one video at a time keeps the live camera responsive on 2 cores).
     """
@@ -20,6 +26,8 @@ class JobRunner:
         self.app = app
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="maskwatch-job")
         self.futures: dict[str, Future] = {}
+        self.cameras: dict[int, threading.Thread] = {}
+        self.stopping = threading.Event()
 
     def submit(self, job_id: str, fn, *args) -> Future:
         def run():
@@ -31,15 +39,65 @@ class JobRunner:
         future.add_done_callback(lambda f: self.futures.pop(job_id, None))
         return future
 
+    def submit_video(self, job_id: str) -> None:
+        from .video import run_video_job
+
+        self.submit(job_id, run_video_job)
+
+    def start_camera(self, source_id: int) -> None:
+        """Start the camera's thread unless one runs (the camera's claim in the database guards the rest)."""
+        from .camera import run_camera
+
+        thread = self.cameras.get(source_id)
+        if thread is not None and thread.is_alive():
+            return
+
+        def run():
+            with self.app.app_context():
+                run_camera(source_id, self.stopping.is_set)
+
+        thread = threading.Thread(target=run, name=f"maskwatch-camera-{source_id}", daemon=True)
+        self.cameras[source_id] = thread
+        thread.start()
+
     def shutdown(self, wait: bool = True) -> None:
+        self.stopping.set()
+        for thread in list(self.cameras.values()):
+            if wait:
+                thread.join(timeout=30)
         self.pool.shutdown(wait=wait, cancel_futures=not wait)
 
 
+class CeleryRunner:
+    """Sends the same work to Celery workers through the Redis broker."""
+
+    def __init__(self, app: Flask):
+        from .celery_app import celery_app, configure
+
+        configure(celery_app, app.config)
+        self.celery = celery_app
+
+    def submit_video(self, job_id: str) -> None:
+        from .celery_app import VIDEO_TASK
+
+        self.celery.send_task(VIDEO_TASK, args=[job_id])
+
+    def start_camera(self, source_id: int) -> None:
+        from .celery_app import CAMERA_TASK
+
+        self.celery.send_task(CAMERA_TASK, args=[source_id])
+
+    def shutdown(self, wait: bool = True) -> None:
+        """Nothing runs here: the workers own the work."""
+
+
 def init_app(app: Flask) -> None:
-    runner = JobRunner(app, app.config["JOB_WORKERS"])
+    from . import video  # noqa: F401  registers the /jobs Socket.IO namespace (progress events)
+
+    runner = CeleryRunner(app) if app.config.get("REDIS_URL") else ThreadRunner(app, app.config["JOB_WORKERS"])
     app.extensions[EXTENSION_KEY] = runner
     atexit.register(runner.shutdown, False)
 
 
-def get_runner() -> JobRunner:
+def get_runner() -> ThreadRunner | CeleryRunner:
     return current_app.extensions[EXTENSION_KEY]

@@ -32,8 +32,11 @@ def publish(job_id: str) -> None:
 
 
 def run_video_job(job_id: str) -> None:
-    """Run inside an app context (JobRunner does that)."""
+    """Run inside an app context (a runner does that). Safe to run again: a finished job is left as it is,
+    and a rerun of an interrupted one replaces the sightings the first run wrote."""
     job = queries.get_job(job_id)
+    if job is None or job.status == "done":
+        return
     started = utcnow()
     queries.update_job(job_id, status="running", started_at=started)
     publish(job_id)
@@ -80,7 +83,7 @@ def process_video(job_id: str, path: Path, source_id: int, started) -> dict:
     result_path.write_text(json.dumps(result, indent=1))
     for p in people:
         p.seen_at, p.ended_at = started + timedelta(seconds=p.seen_at), started + timedelta(seconds=p.ended_at)
-    queries.add_sightings(source_id, people)
+    queries.replace_job_sightings(job_id, source_id, people)
     return {"output_path": str(video_path), "result_path": str(result_path)}
 
 

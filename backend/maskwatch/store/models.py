@@ -10,10 +10,14 @@ from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
+from ..media.urls import mask_url
 
 SOURCE_KINDS = ("image", "video", "webcam", "camera")
 VERDICTS = ("mask", "no_mask", "incorrect", "unknown")
 JOB_STATUSES = ("queued", "running", "done", "failed")
+#: What a camera worker reports: stopped (nobody reads it), starting, connected, retrying (the stream
+#: dropped or would not open; backing off), failed (gave up; camera_error says why).
+CAMERA_STATES = ("stopped", "starting", "connected", "retrying", "failed")
 #: MySQL/MariaDB DATETIME keeps whole seconds unless told otherwise.
 UtcDateTime = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
 
@@ -37,17 +41,40 @@ class Source(db.Model):
     # A camera URL may hold credentials: it never leaves the server.
     url: Mapped[str | None] = mapped_column(sa.String(1000), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # Cameras only. detect_fps: detections per second. camera_enabled: an operator started it (a worker
+    # keeps it running, and stops when this turns off). The worker that holds it writes camera_owner and
+    # a camera_heartbeat every second; a stale heartbeat lets another worker take the camera over.
+    detect_fps: Mapped[float | None] = mapped_column(sa.Float, nullable=True)
+    camera_enabled: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
+    camera_state: Mapped[str | None] = mapped_column(sa.String(16), nullable=True)
+    camera_error: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
+    camera_state_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    camera_owner: Mapped[str | None] = mapped_column(sa.String(64), nullable=True)
+    camera_heartbeat: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
     def to_dict(self) -> dict:
-        return {"id": self.id, "kind": self.kind, "name": self.name, "has_url": bool(self.url),
+        data = {"id": self.id, "kind": self.kind, "name": self.name, "has_url": bool(self.url),
                 "created_at": iso_utc(self.created_at)}
+        if self.kind == "camera":
+            data.update(url_masked=mask_url(self.url), detect_fps=self.detect_fps, camera=self.camera_status())
+        return data
+
+    def camera_status(self) -> dict:
+        """{"state", "error", "since", "enabled"}: the state the camera's worker last reported."""
+        return {"state": self.camera_state or "stopped", "error": self.camera_error,
+                "since": iso_utc(self.camera_state_at), "enabled": bool(self.camera_enabled)}
 
 
 class Sighting(db.Model):
-    """One person seen by a source: from seen_at to ended_at, one verdict voted over frames_seen frames."""
+    """One person seen by a source: from seen_at to ended_at, one verdict voted over frames_seen frames.
+
+    Sightings of a video job carry (job_id, track_id), unique: a retried job rewrites its own rows
+    instead of counting its people twice.
+    """
 
     __tablename__ = "sightings"
-    __table_args__ = (sa.Index("ix_sightings_source_seen", "source_id", "seen_at"),)
+    __table_args__ = (sa.Index("ix_sightings_source_seen", "source_id", "seen_at"),
+                      sa.UniqueConstraint("job_id", "track_id", name="uq_sightings_job_track"))
     id: Mapped[int] = mapped_column(primary_key=True)
     source_id: Mapped[int] = mapped_column(sa.ForeignKey("sources.id", ondelete="CASCADE"))
     seen_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
@@ -55,6 +82,8 @@ class Sighting(db.Model):
     verdict: Mapped[str] = mapped_column(sa.String(16))
     confidence: Mapped[float] = mapped_column(sa.Float)
     frames_seen: Mapped[int] = mapped_column(sa.Integer, default=1)
+    job_id: Mapped[str | None] = mapped_column(sa.String(32), nullable=True)
+    track_id: Mapped[int | None] = mapped_column(sa.Integer, nullable=True)
 
     def to_dict(self) -> dict:
         return {"id": self.id, "source_id": self.source_id, "seen_at": iso_utc(self.seen_at),

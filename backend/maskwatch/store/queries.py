@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Iterable, Iterator, Protocol
 
 import sqlalchemy as sa
@@ -45,8 +45,8 @@ class SightingFilter:
 
 # --- sources -------------------------------------------------------------------------------------
 
-def create_source(kind: str, name: str, url: str | None = None) -> Source:
-    source = Source(kind=kind, name=name, url=url, created_at=utcnow())
+def create_source(kind: str, name: str, url: str | None = None, detect_fps: float | None = None) -> Source:
+    source = Source(kind=kind, name=name, url=url, detect_fps=detect_fps, created_at=utcnow())
     db.session.add(source)
     db.session.commit()
     return source
@@ -90,6 +90,26 @@ def add_sightings(source_id: int, people: Iterable[SightingLike]) -> int:
         db.session.rollback()
         raise
     return len(rows)
+
+
+def replace_job_sightings(job_id: str, source_id: int, people: Iterable[SightingLike]) -> int:
+    """Write a video job's people in one transaction, replacing any rows an earlier run of the same job
+    wrote: a retried job is counted once. Each person needs a track_id (unique per job)."""
+    rows = [Sighting(source_id=source_id, seen_at=p.seen_at, ended_at=p.ended_at, verdict=p.verdict,
+                     confidence=float(p.confidence), frames_seen=int(p.frames_seen), job_id=job_id,
+                     track_id=int(p.track_id)) for p in people]
+    try:
+        db.session.execute(sa.delete(Sighting).where(Sighting.job_id == job_id))
+        db.session.add_all(rows)
+        db.session.commit()
+    except sa.exc.SQLAlchemyError:
+        db.session.rollback()
+        raise
+    return len(rows)
+
+
+def job_sighting_count(job_id: str) -> int:
+    return int(db.session.scalar(sa.select(sa.func.count(Sighting.id)).where(Sighting.job_id == job_id)) or 0)
 
 
 def sightings_page(where: SightingFilter, page: int, per_page: int) -> tuple[list[Sighting], int]:
@@ -145,6 +165,66 @@ def fail_interrupted_jobs() -> int:
                                 .values(status="failed", error="interrupted by a server restart", finished_at=utcnow()))
     db.session.commit()
     return result.rowcount
+
+
+# --- cameras -------------------------------------------------------------------------------------
+
+def list_cameras() -> list[Source]:
+    return list(db.session.scalars(sa.select(Source).where(Source.kind == "camera").order_by(Source.id)))
+
+
+def enabled_camera_ids() -> list[int]:
+    return list(db.session.scalars(sa.select(Source.id).where(Source.kind == "camera", Source.camera_enabled.is_(True))))
+
+
+def set_camera_enabled(source_id: int, enabled: bool) -> None:
+    values = {"camera_enabled": enabled}
+    if enabled:
+        values.update(camera_state="starting", camera_error=None, camera_state_at=utcnow())
+    db.session.execute(sa.update(Source).where(Source.id == source_id).values(**values))
+    db.session.commit()
+
+
+def camera_held(source_id: int, stale_after_s: float) -> bool:
+    """A worker holds the camera and wrote its heartbeat within stale_after_s."""
+    source = db.session.get(Source, source_id)
+    db.session.refresh(source)
+    fresh = utcnow() - timedelta(seconds=stale_after_s)
+    return bool(source.camera_owner and source.camera_heartbeat and source.camera_heartbeat >= fresh)
+
+
+def claim_camera(source_id: int, owner: str, stale_after_s: float) -> bool:
+    """Take the camera for `owner` unless another worker holds it with a fresh heartbeat (one atomic UPDATE,
+    so two workers given the same camera cannot both run it)."""
+    now = utcnow()
+    free = sa.or_(Source.camera_owner.is_(None), Source.camera_owner == owner, Source.camera_heartbeat.is_(None),
+                  Source.camera_heartbeat < now - timedelta(seconds=stale_after_s))
+    result = db.session.execute(sa.update(Source).where(Source.id == source_id, Source.camera_enabled.is_(True), free)
+                                .values(camera_owner=owner, camera_heartbeat=now))
+    db.session.commit()
+    return result.rowcount == 1
+
+
+def camera_heartbeat(source_id: int, owner: str, state: str | None = None, error: str | None = None) -> bool:
+    """Refresh the owner's heartbeat (and state when given); False when the camera was stopped, deleted or
+    taken over: the worker must then let go."""
+    values = {"camera_heartbeat": utcnow()}
+    if state is not None:
+        values.update(camera_state=state, camera_error=error, camera_state_at=utcnow())
+    result = db.session.execute(sa.update(Source).where(Source.id == source_id, Source.camera_owner == owner,
+                                                        Source.camera_enabled.is_(True)).values(**values))
+    db.session.commit()
+    return result.rowcount == 1
+
+
+def release_camera(source_id: int, owner: str, state: str, error: str | None = None) -> None:
+    """The owner lets go, leaving its last state (stopped, or failed with the reason)."""
+    values = {"camera_owner": None, "camera_heartbeat": None, "camera_state": state, "camera_error": error,
+              "camera_state_at": utcnow()}
+    if state == "failed":  # a camera that gave up stays down until an operator starts it again
+        values["camera_enabled"] = False
+    db.session.execute(sa.update(Source).where(Source.id == source_id, Source.camera_owner == owner).values(**values))
+    db.session.commit()
 
 
 def database_reachable() -> bool:

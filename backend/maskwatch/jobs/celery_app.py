@@ -1,0 +1,135 @@
+"""The Celery app: video jobs and camera workers as tasks on a Redis broker (used when REDIS_URL is set).
+
+Run a worker with
+    celery -A maskwatch.jobs.celery_app:celery_app worker --loglevel=INFO -c 2
+(settings from the same environment variables as `maskwatch serve`: REDIS_URL, DATABASE_URL, ...).
+
+Reliability: video tasks are acknowledged late and rejected (requeued) when their worker process is
+lost, so a killed worker's job runs again on another one; the job rewrites its sightings in one
+transaction, so it is counted once. A whole worker (or machine) that dies leaves its message unacked in
+Redis; it is handed out again after CELERY_VISIBILITY_TIMEOUT seconds (longer than any video takes).
+Camera tasks run until their camera is stopped; they are acknowledged when they start, and every
+worker's watchdog thread re-sends the camera of a dead worker (stale heartbeat). The database claim
+(store.queries.claim_camera) makes sure one worker reads each camera.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from celery import Celery, signals
+from sqlalchemy.exc import OperationalError
+
+log = logging.getLogger(__name__)
+VIDEO_TASK = "maskwatch.video"
+CAMERA_TASK = "maskwatch.camera"
+
+celery_app = Celery("maskwatch")
+_flask_app = None
+_flask_lock = threading.Lock()
+
+
+def configure(app: Celery, config) -> None:
+    """Broker and reliability settings from a Flask config (or any mapping with the same keys)."""
+    app.conf.update(
+        broker_url=config["REDIS_URL"],
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,  # a long video must not hold a second one hostage on a busy worker
+        task_track_started=True,
+        broker_connection_retry_on_startup=True,
+        broker_transport_options=transport_options(int(config["CELERY_VISIBILITY_TIMEOUT"])),
+        task_ignore_result=True,
+        worker_hijack_root_logger=False,
+    )
+
+
+def transport_options(visibility_timeout: int) -> dict:
+    """Redis: unacknowledged messages older than visibility_timeout go back to the queue; every worker
+    sweeps for them about ten times per timeout (at most once a minute, at least once a second)."""
+    return {"visibility_timeout": visibility_timeout,
+            "unacked_restore_interval": max(1, min(60, visibility_timeout // 10)), "unacked_restore_throttle": 1}
+
+
+def flask_app():
+    """This process's Flask app (database, Socket.IO through Redis, detector built on first use)."""
+    global _flask_app
+    with _flask_lock:
+        if _flask_app is None:
+            from .. import create_app
+            from ..config import Config
+
+            config = Config()
+            config.LAZY_DETECTOR = True
+            _flask_app = create_app(config)
+        return _flask_app
+
+
+@celery_app.task(name=VIDEO_TASK, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def video_task(job_id: str) -> None:
+    from .video import run_video_job
+
+    with flask_app().app_context():
+        run_video_job(job_id)
+
+
+@celery_app.task(name=CAMERA_TASK, acks_late=False)
+def camera_task(source_id: int) -> str:
+    from .camera import run_camera
+
+    with flask_app().app_context():
+        return run_camera(source_id, _shutting_down.is_set)
+
+
+_shutting_down = threading.Event()
+
+
+@signals.worker_shutting_down.connect
+def _on_shutdown(**kwargs):
+    _shutting_down.set()
+
+
+def watch_cameras(interval_s: float) -> None:
+    """Re-send every enabled camera that no worker holds (its worker died, or it was never picked up)."""
+    from ..store import queries
+
+    while not _shutting_down.wait(interval_s):
+        try:
+            with flask_app().app_context():
+                stale = flask_app().config["CAMERA_STALE_S"]
+                for source_id in queries.enabled_camera_ids():
+                    if not queries.camera_held(source_id, stale):
+                        celery_app.send_task(CAMERA_TASK, args=[source_id])
+        except Exception:  # the database or broker may be down for a while: try again next round
+            log.exception("camera watchdog")
+
+
+@signals.worker_process_init.connect
+def _fresh_app_after_fork(**kwargs):
+    """A forked pool process builds its own app: database connections and the Redis publisher of the
+    parent must not be shared across processes."""
+    global _flask_app
+    if _flask_app is not None:
+        from ..extensions import db
+
+        with _flask_app.app_context():
+            db.engine.dispose(close=False)
+        _flask_app = None
+
+
+@signals.worker_ready.connect
+def _start_watchdog(**kwargs):
+    interval = float(flask_app().config["CAMERA_WATCHDOG_S"])
+    threading.Thread(target=watch_cameras, args=(interval,), name="maskwatch-camera-watchdog", daemon=True).start()
+
+
+def _configure_from_environment() -> None:
+    from ..config import Config
+
+    config = Config()
+    if config.REDIS_URL:
+        configure(celery_app, vars(config))
+
+
+_configure_from_environment()
