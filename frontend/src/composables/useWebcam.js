@@ -10,7 +10,7 @@ export function cameraProblem(error, { secure = globalThis.isSecureContext, host
       kind: 'insecure',
       message: `Browsers give the camera only to secure pages, and http://${host} is not one. ` +
         'Open MaskWatch as http://localhost on the machine that runs it, or serve it over HTTPS ' +
-        '(a reverse proxy with a certificate) and open https://… from this device.',
+        '(make run HTTPS=1, or maskwatch serve --https) and open https://… from this device.',
     }
   }
   const name = error?.name
