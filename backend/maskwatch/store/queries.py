@@ -81,9 +81,19 @@ def add_sightings(source_id: int, people: Iterable[SightingLike]) -> int:
 
     Raises sqlalchemy.exc.SQLAlchemyError (after a rollback) when the database is unreachable.
     """
-    rows = [Sighting(source_id=source_id, seen_at=p.seen_at, ended_at=p.ended_at, verdict=p.verdict,
-                     confidence=float(p.confidence), frames_seen=int(p.frames_seen)) for p in people]
+    return _write_rows([_sighting(source_id, p) for p in people])
+
+
+def _sighting(source_id: int, person: SightingLike, **extra) -> Sighting:
+    return Sighting(source_id=source_id, seen_at=person.seen_at, ended_at=person.ended_at, verdict=person.verdict,
+                    confidence=float(person.confidence), frames_seen=int(person.frames_seen), **extra)
+
+
+def _write_rows(rows: list, *before) -> int:
+    """Run the `before` statements and add `rows` in one transaction; roll back and re-raise on failure."""
     try:
+        for statement in before:
+            db.session.execute(statement)
         db.session.add_all(rows)
         db.session.commit()
     except sa.exc.SQLAlchemyError:
@@ -95,17 +105,8 @@ def add_sightings(source_id: int, people: Iterable[SightingLike]) -> int:
 def replace_job_sightings(job_id: str, source_id: int, people: Iterable[SightingLike]) -> int:
     """Write a video job's people in one transaction, replacing any rows an earlier run of the same job
     wrote: a retried job is counted once. Each person needs a track_id (unique per job)."""
-    rows = [Sighting(source_id=source_id, seen_at=p.seen_at, ended_at=p.ended_at, verdict=p.verdict,
-                     confidence=float(p.confidence), frames_seen=int(p.frames_seen), job_id=job_id,
-                     track_id=int(p.track_id)) for p in people]
-    try:
-        db.session.execute(sa.delete(Sighting).where(Sighting.job_id == job_id))
-        db.session.add_all(rows)
-        db.session.commit()
-    except sa.exc.SQLAlchemyError:
-        db.session.rollback()
-        raise
-    return len(rows)
+    rows = [_sighting(source_id, p, job_id=job_id, track_id=int(p.track_id)) for p in people]
+    return _write_rows(rows, sa.delete(Sighting).where(Sighting.job_id == job_id))
 
 
 def job_sighting_count(job_id: str) -> int:
