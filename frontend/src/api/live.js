@@ -1,12 +1,14 @@
 import { io } from 'socket.io-client'
 
 /**
- * A Socket.IO connection to /live for one camera; `name` names its source (default "webcam").
+ * A Socket.IO connection to /live for one camera; `name` names its source (default "webcam"), or
+ * `sourceId` picks an existing source (an IP camera being watched: no webcam source is made).
  * Frames go as JPEG bytes with an acknowledgement: see sendFrame.
  */
-export function connectLive({ name } = {}) {
+export function connectLive({ name, sourceId } = {}) {
+  const auth = sourceId != null ? { source_id: sourceId } : (name ? { name } : {})
   return io('/live', {
-    auth: name ? { name } : {},
+    auth,
     transports: ['websocket'],
     reconnectionDelay: 500,
     reconnectionDelayMax: 3000,
