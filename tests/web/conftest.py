@@ -6,7 +6,6 @@ skipped, unless MASKWATCH_REQUIRE_MARIADB=1 (set by `make test`), which makes th
 
 from __future__ import annotations
 
-import os
 
 import pytest
 
@@ -16,6 +15,7 @@ from maskwatch.extensions import db, socketio
 from maskwatch.webserver import upgrade_database
 
 from .mariadb import MariaDBServer, mariadb_installed
+from .require import missing_service
 
 DATABASES = ["sqlite", "mariadb"]
 
@@ -23,10 +23,7 @@ DATABASES = ["sqlite", "mariadb"]
 @pytest.fixture(scope="session")
 def mariadb(tmp_path_factory):
     if not mariadb_installed():
-        message = "MariaDB is not installed (apt-get install mariadb-server)"
-        if os.environ.get("MASKWATCH_REQUIRE_MARIADB") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
+        missing_service("MariaDB is not installed (apt-get install mariadb-server)", "MASKWATCH_REQUIRE_MARIADB")
     server = MariaDBServer(tmp_path_factory.mktemp("mariadb"))
     server.start()
     yield server

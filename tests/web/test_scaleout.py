@@ -6,7 +6,6 @@ MASKWATCH_REQUIRE_REDIS=1 (`make test`), which makes that an error."""
 
 from __future__ import annotations
 
-import os
 import time
 
 import cv2
@@ -21,16 +20,14 @@ from ..conftest import ASTRONAUT_FACE, GRACE_HOPPER_FACE
 from .frames import head_patch, scene
 from .served import ServedApp
 from .streams import MjpegServer
+from .require import missing_service
 from .workers import CeleryWorker, RedisServer, redis_installed
 
 
 @pytest.fixture(scope="module")
 def redis(tmp_path_factory):
     if not redis_installed():
-        message = "redis-server is not installed (make redis)"
-        if os.environ.get("MASKWATCH_REQUIRE_REDIS") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
+        missing_service("redis-server is not installed (make redis)", "MASKWATCH_REQUIRE_REDIS")
     with RedisServer(tmp_path_factory.mktemp("redis")) as server:
         yield server
 
