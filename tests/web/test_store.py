@@ -14,7 +14,7 @@ from maskwatch.extensions import db
 from maskwatch.store import queries, stats
 from maskwatch.store.queries import SightingFilter
 
-TABLES = {"sources", "sightings", "jobs"}
+TABLES = {"sources", "sightings", "jobs", "users", "api_tokens"}
 
 
 @dataclass

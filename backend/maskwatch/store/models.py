@@ -74,7 +74,8 @@ class Sighting(db.Model):
 
     __tablename__ = "sightings"
     __table_args__ = (sa.Index("ix_sightings_source_seen", "source_id", "seen_at"),
-                      sa.UniqueConstraint("job_id", "track_id", name="uq_sightings_job_track"))
+                      sa.UniqueConstraint("job_id", "track_id", name="uq_sightings_job_track"),
+                      sa.UniqueConstraint("spool_key", name="uq_sightings_spool_key"))
     id: Mapped[int] = mapped_column(primary_key=True)
     source_id: Mapped[int] = mapped_column(sa.ForeignKey("sources.id", ondelete="CASCADE"))
     seen_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
@@ -84,6 +85,9 @@ class Sighting(db.Model):
     frames_seen: Mapped[int] = mapped_column(sa.Integer, default=1)
     job_id: Mapped[str | None] = mapped_column(sa.String(32), nullable=True)
     track_id: Mapped[int | None] = mapped_column(sa.Integer, nullable=True)
+    # Set on rows that waited in the local spool while the database was down: a flush that is retried
+    # after a crash finds its rows already written and does not count the people twice.
+    spool_key: Mapped[str | None] = mapped_column(sa.String(32), nullable=True)
 
     def to_dict(self) -> dict:
         return {"id": self.id, "source_id": self.source_id, "seen_at": iso_utc(self.seen_at),
@@ -109,6 +113,8 @@ class Job(db.Model):
     output_path: Mapped[str | None] = mapped_column(sa.String(500), nullable=True)
     result_path: Mapped[str | None] = mapped_column(sa.String(500), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # Runs started: a job interrupted by a server restart is run again, up to a limit.
+    attempts: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
     started_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
@@ -119,3 +125,36 @@ class Job(db.Model):
                 "started_at": iso_utc(self.started_at), "finished_at": iso_utc(self.finished_at),
                 "video_url": f"/api/jobs/{self.id}/video" if done and self.output_path else None,
                 "results_url": f"/api/jobs/{self.id}/results" if done and self.result_path else None}
+
+
+class User(db.Model):
+    """Someone who may sign in: the admin from ADMIN_USER / ADMIN_PASSWORD, made on first start."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    is_admin: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "username": self.username, "is_admin": bool(self.is_admin),
+                "created_at": iso_utc(self.created_at), "last_login_at": iso_utc(self.last_login_at)}
+
+
+class ApiToken(db.Model):
+    """A bearer token for scripts. Only its SHA-256 is kept; `prefix` lets a person tell tokens apart."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(sa.String(16))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "name": self.name, "prefix": self.prefix, "created_at": iso_utc(self.created_at),
+                "last_used_at": iso_utc(self.last_used_at)}
