@@ -15,9 +15,10 @@ def create_app(config=None, detector=None):
 
     from flask import Flask
 
-    from . import api, detector_service, jobs, live, webapp
+    from . import api, auth, detector_service, jobs, live, security_headers, webapp
     from .config import Config
     from .extensions import db, migrate, socketio
+    from .store import recording
 
     config = config or Config()
     app = Flask(__name__, instance_path=str(Path(config.INSTANCE_PATH).resolve()), instance_relative_config=False)
@@ -25,11 +26,21 @@ def create_app(config=None, detector=None):
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'maskwatch.db'}"
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = auth.instance_secret_key(app.instance_path)
+    if app.config.get("PROXY_COUNT"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
     db.init_app(app)
     migrate.init_app(app, db)
+    recording.init_app(app)  # the sighting spool: people wait there while the database is unreachable
     # With REDIS_URL, events emitted by Celery workers reach this server's clients through Redis.
     socketio.init_app(app, async_mode="threading", message_queue=app.config.get("REDIS_URL"))
+    auth.init_app(app)
+    security_headers.init_app(app)
     detector_service.init_app(app, detector)
     jobs.init_app(app)
     api.init_app(app)

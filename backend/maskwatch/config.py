@@ -33,8 +33,27 @@ class Config:
     DETECT_EVERY_N_FRAMES: videos run detection on every N-th frame and track in between, default 3.
     TORCH_THREADS: torch intra-op threads, default 1 (on 2 busy cores 1 thread is the fastest).
     STORE_FACE_IMAGES: keep face pictures, default off (nothing stores them yet).
+    SECRET_KEY: signs the session cookie; unset, a random key is made once and kept in INSTANCE_PATH/secret_key.
+    ADMIN_USER / ADMIN_PASSWORD: the admin account made on the first start that has ADMIN_PASSWORD (at least 8
+        characters); from then on the dashboard, sources, settings and the API need a login. Default user admin.
+    LIVE_PUBLIC: the live webcam page works without a login, default off (watching IP cameras always needs one).
+    UPLOADS_PUBLIC: picture and video uploads (and their jobs) work without a login, default off.
+    LOGIN_RATE_LIMIT: failed sign-ins allowed per client address, default "5 per minute;30 per hour".
+    RATELIMIT_STORAGE_URI: where the limiter counts, default REDIS_URL when set, else memory.
+    SESSION_HOURS: how long a sign-in lasts, default 12. SESSION_COOKIE_SECURE: cookie only over HTTPS, default off
+        (on with `serve --https`).
+    PROXY_COUNT: reverse proxies in front (X-Forwarded-For is trusted that many hops), default 0; 1 in docker-compose.
+    RETENTION_DAYS: delete sightings, jobs and uploaded/result files older than this many days, default 0 (keep all).
+    RETENTION_SWEEP_S: how often the server looks for such old data, default 3600.
     ALERT_COOLDOWN_S: seconds before a re-found person may raise another alert, default 30.
     JOB_WORKERS: video jobs run at once in the in-process thread pool, default 1.
+    JOB_MAX_ATTEMPTS: a starting server runs again the video jobs the last process left unfinished if they
+        were started fewer times than this, default 2; the others are failed with the reason.
+    JOB_DATABASE_WAIT_S: a video job that ends while the database is unreachable tries to write its result
+        for this long, default 300 (then the next start runs it again).
+    SPOOL_MAX_ROWS: sightings kept in INSTANCE_PATH/spool.sqlite3 while the database is unreachable, default
+        100000; beyond it the oldest are dropped (logged and counted in GET /api/health).
+    SPOOL_FLUSH_S: seconds between tries to write the spooled sightings, default 5.
     REDIS_URL: unset means in-process jobs and cameras; set, they run on Celery workers (jobs/celery_app.py)
         and Socket.IO events from workers reach browsers through Redis.
     CELERY_VISIBILITY_TIMEOUT: seconds before Redis hands an unacknowledged task (a dead worker's) out
@@ -50,7 +69,7 @@ class Config:
     """
 
     def __init__(self):
-        self.SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-change-me")
+        self.SECRET_KEY = os.environ.get("SECRET_KEY") or None  # None: a random key kept in INSTANCE_PATH/secret_key
         self.INSTANCE_PATH = os.environ.get("MASKWATCH_INSTANCE", str(REPO_ROOT / "instance"))
         self.SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")  # None: SQLite in INSTANCE_PATH
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
@@ -64,7 +83,24 @@ class Config:
         self.STORE_FACE_IMAGES = _env_bool("STORE_FACE_IMAGES", False)
         self.ALERT_COOLDOWN_S = _env_int("ALERT_COOLDOWN_S", 30)
         self.JOB_WORKERS = _env_int("JOB_WORKERS", 1)
+        self.JOB_MAX_ATTEMPTS = _env_int("JOB_MAX_ATTEMPTS", 2)
+        self.JOB_DATABASE_WAIT_S = _env_float("JOB_DATABASE_WAIT_S", 300.0)
+        self.SPOOL_MAX_ROWS = _env_int("SPOOL_MAX_ROWS", 100_000)
+        self.SPOOL_FLUSH_S = _env_float("SPOOL_FLUSH_S", 5.0)
+        self.ADMIN_USER = os.environ.get("ADMIN_USER") or "admin"
         self.ADMIN_PASSWORD = os.environ.get("ADMIN_PASSWORD") or None
+        self.LIVE_PUBLIC = _env_bool("LIVE_PUBLIC", False)
+        self.UPLOADS_PUBLIC = _env_bool("UPLOADS_PUBLIC", False)
+        self.LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT") or "5 per minute;30 per hour"
+        self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or self.REDIS_URL or "memory://"
+        self.RATELIMIT_HEADERS_ENABLED = True  # Retry-After on a refused sign-in
+        self.PERMANENT_SESSION_LIFETIME = _env_int("SESSION_HOURS", 12) * 3600
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)  # `serve --https` turns it on
+        self.PROXY_COUNT = _env_int("PROXY_COUNT", 0)
+        self.RETENTION_DAYS = _env_int("RETENTION_DAYS", 0)
+        self.RETENTION_SWEEP_S = _env_float("RETENTION_SWEEP_S", 3600.0)
         self.CELERY_VISIBILITY_TIMEOUT = _env_int("CELERY_VISIBILITY_TIMEOUT", 3600)
         self.CAMERA_DETECT_FPS = _env_float("CAMERA_DETECT_FPS", 5.0)
         self.CAMERA_MAX_RETRIES = _env_int("CAMERA_MAX_RETRIES", 8)

@@ -1,5 +1,7 @@
 """Flask extensions, created unbound; create_app binds them."""
 
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_socketio import SocketIO
@@ -12,3 +14,5 @@ db = SQLAlchemy()
 migrate = Migrate(directory=str(REPO_ROOT / "migrations"), render_as_batch=True, compare_type=True)
 socketio = SocketIO()
 api = Api()
+# Only the routes that ask for it are limited (signing in); storage from RATELIMIT_STORAGE_URI.
+limiter = Limiter(key_func=get_remote_address)

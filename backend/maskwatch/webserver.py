@@ -35,7 +35,10 @@ def prepare_database(app) -> None:
     from .jobs import get_runner
     from .store.queries import enabled_camera_ids, fail_interrupted_jobs
 
+    from .auth import ensure_admin
+
     upgrade_database(app)
+    ensure_admin(app)
     with app.app_context():
         if not app.config.get("REDIS_URL"):
             fail_interrupted_jobs()
@@ -61,5 +64,6 @@ def serve(host: str = "0.0.0.0", port: int = 5000, app=None, https: bool = False
 
         cert, key = certificate_files(app.instance_path, tls_cert, tls_key)
         options["ssl_context"] = (str(cert), str(key))
+        app.config["SESSION_COOKIE_SECURE"] = True
     socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False,
                  request_handler=NoDelayRequestHandler, **options)

@@ -3,10 +3,10 @@
 from flask import Flask
 
 from ..extensions import api
-from . import cameras, errors, health, images, jobs, sightings, sources, stats, videos
+from . import auth, cameras, errors, health, images, jobs, sightings, sources, stats, videos
 from .schemas import ErrorSchema
 
-BLUEPRINTS = (health.bp, sources.bp, cameras.bp, images.bp, videos.bp, jobs.bp, sightings.bp, stats.bp)
+BLUEPRINTS = (health.bp, auth.bp, sources.bp, cameras.bp, images.bp, videos.bp, jobs.bp, sightings.bp, stats.bp)
 
 
 def init_app(app: Flask) -> None:

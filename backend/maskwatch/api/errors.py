@@ -7,21 +7,15 @@ import logging
 from flask import Flask, jsonify
 from werkzeug.exceptions import HTTPException
 
+from ..errors import ApiError
 from ..media import MediaError
 
+__all__ = ["ApiError", "json_error", "init_app"]
 log = logging.getLogger(__name__)
 
 #: HTTP status for each MediaError code.
 MEDIA_ERROR_STATUS = {"empty": 400, "corrupt": 400, "not_found": 400, "unsupported_type": 415,
                       "too_large": 413, "too_many_pixels": 413}
-
-
-class ApiError(Exception):
-    """Raised by routes and services to answer with json_error(status, code, message)."""
-
-    def __init__(self, status: int, code: str, message: str):
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
 
 
 def json_error(status: int, code: str, message: str, details=None):
@@ -40,6 +34,8 @@ def handle_http_exception(exc: HTTPException):
     messages = (getattr(exc, "data", None) or {}).get("messages")  # webargs validation details
     if exc.code == 413:
         return json_error(413, "too_large", exc.description or "the upload is too large")
+    if exc.code == 429:  # flask-limiter's description is the limit itself, e.g. "5 per 1 minute"
+        return json_error(429, "too_many_requests", f"too many failed attempts ({exc.description}); try again later")
     message = "invalid request parameters" if messages else (exc.description or exc.name)
     return json_error(exc.code or 500, "invalid_request" if messages else _code_of(exc), message, messages)
 

@@ -204,3 +204,57 @@ class HealthSchema(Schema):
     database = fields.Bool()
     model_loaded = fields.Bool()
     version = fields.Str()
+
+
+# --- access control ------------------------------------------------------------------------------
+
+class UserSchema(Schema):
+    id = fields.Int()
+    username = fields.Str()
+    is_admin = fields.Bool()
+    created_at = fields.Str()
+    last_login_at = fields.Str(allow_none=True)
+
+
+class PublicFlagsSchema(Schema):
+    live = fields.Bool(metadata={"description": "the live webcam page works without a login (LIVE_PUBLIC)"})
+    uploads = fields.Bool(metadata={"description": "uploads and their jobs work without a login (UPLOADS_PUBLIC)"})
+
+
+class MeSchema(Schema):
+    auth_enabled = fields.Bool(metadata={"description": "a login is needed (a user exists)"})
+    authenticated = fields.Bool()
+    user = fields.Nested(UserSchema, allow_none=True)
+    csrf_token = fields.Str(allow_none=True, metadata={"description": "send it as X-CSRF-Token on unsafe calls"})
+    public = fields.Nested(PublicFlagsSchema)
+
+
+class LoginSchema(Schema):
+    username = fields.Str(required=True, validate=validate.Length(min=1, max=64))
+    password = fields.Str(required=True, validate=validate.Length(min=1, max=1024))
+
+
+class LoginResultSchema(Schema):
+    user = fields.Nested(UserSchema)
+    csrf_token = fields.Str()
+
+
+class PasswordChangeSchema(Schema):
+    current_password = fields.Str(required=True, validate=validate.Length(max=1024))
+    new_password = fields.Str(required=True, validate=validate.Length(min=8, max=1024))
+
+
+class TokenInSchema(Schema):
+    name = fields.Str(required=True, validate=validate.Length(min=1, max=120))
+
+
+class TokenSchema(Schema):
+    id = fields.Int()
+    name = fields.Str()
+    prefix = fields.Str(metadata={"description": "the token's first characters, to tell tokens apart"})
+    created_at = fields.Str()
+    last_used_at = fields.Str(allow_none=True)
+
+
+class NewTokenSchema(TokenSchema):
+    token = fields.Str(metadata={"description": "the whole token, shown only in this answer"})

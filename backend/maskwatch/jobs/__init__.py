@@ -92,7 +92,11 @@ class CeleryRunner:
 
 
 def init_app(app: Flask) -> None:
-    from . import video  # noqa: F401  registers the /jobs Socket.IO namespace (progress events)
+    from ..extensions import socketio
+    from .video import JOBS_NAMESPACE, accept_jobs_client
+
+    # On this app's Socket.IO server (a decorator at import time would reach only the first app's).
+    socketio.on_event("connect", accept_jobs_client, namespace=JOBS_NAMESPACE)
 
     runner = CeleryRunner(app) if app.config.get("REDIS_URL") else ThreadRunner(app, app.config["JOB_WORKERS"])
     app.extensions[EXTENSION_KEY] = runner

@@ -1,0 +1,179 @@
+"""Who is asking, and may they: the login session or an API token, checked before every /api request and on
+every Socket.IO connect.
+
+Access control is on once a user exists (the admin from ADMIN_PASSWORD, made on first start). Then every
+route under /api needs a login, except the ones in OPEN_ENDPOINTS, and the upload routes when UPLOADS_PUBLIC
+is set; a route added later is protected unless it is listed here. The browser app's own files are always
+served (its router sends people to the login page).
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import secrets
+import threading
+from dataclasses import dataclass
+
+from flask import current_app, g, request, session
+from sqlalchemy.exc import SQLAlchemyError
+
+from ..errors import ApiError
+from ..store import accounts
+from .credentials import session_stamp, token_digest
+
+log = logging.getLogger(__name__)
+EXTENSION_KEY = "maskwatch.auth"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+CSRF_HEADER = "X-CSRF-Token"
+
+#: Routes anyone may call: whether the service is up, the OpenAPI document, and signing in.
+OPEN_ENDPOINTS = frozenset({"health.health", "auth.me", "auth.login", "api-docs.openapi_json"})
+#: Routes open to anyone when UPLOADS_PUBLIC is on: detect in a picture or a video and fetch the job's results.
+UPLOAD_ENDPOINTS = frozenset({"images.detect_image", "videos.upload_video", "jobs.get_job", "jobs.get_job_video",
+                              "jobs.get_job_results"})
+
+
+@dataclass(frozen=True)
+class Principal:
+    """A signed-in user, by session cookie (`via` "session") or API token ("token")."""
+
+    user_id: int
+    username: str
+    via: str
+
+
+class AuthState:
+    """Whether access control is on. Once a user exists it stays on in this process, so a database outage
+    cannot open the doors; until then it is asked of the database on each check (one indexed row), and the
+    last answer stands while the database is unreachable (on when there never was one)."""
+
+    def __init__(self):
+        self._enabled: bool | None = None
+        self._lock = threading.Lock()
+
+    def enabled(self) -> bool:
+        if self._enabled:
+            return True
+        try:
+            exists = accounts.users_exist()
+        except SQLAlchemyError:
+            from ..extensions import db
+
+            db.session.rollback()
+            return self._enabled is not False
+        with self._lock:
+            self._enabled = exists
+        return exists
+
+
+def auth_enabled() -> bool:
+    return current_app.extensions[EXTENSION_KEY].enabled()
+
+
+def _principal_from_token(token: str) -> Principal:
+    try:
+        user = accounts.user_of_token(token_digest(token))
+    except SQLAlchemyError as exc:
+        raise ApiError(503, "database_unavailable", "API tokens cannot be checked while the database is unreachable") from exc
+    if user is None:
+        raise ApiError(401, "invalid_token", "the API token is unknown or was revoked")
+    return Principal(user.id, user.username, "token")
+
+
+def _principal_from_session() -> Principal | None:
+    user_id, stamp = session.get("uid"), session.get("stamp")
+    if user_id is None:
+        return None
+    try:
+        user = accounts.get_user(int(user_id))
+    except SQLAlchemyError:
+        # The cookie is signed: while the database is away, trust it rather than stop the live page.
+        return Principal(int(user_id), str(session.get("username", "")), "session")
+    if user is None or not hmac.compare_digest(str(stamp), session_stamp(user.password_hash)):
+        session.clear()  # the user is gone or changed the password since: this session is over
+        return None
+    return Principal(user.id, user.username, "session")
+
+
+def bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+def current_principal(token: str | None = None) -> Principal | None:
+    """The signed-in user of this request (cached on flask.g), from a bearer token, `token`, or the session."""
+    if "principal" not in g:
+        token = token or bearer_token()
+        g.principal = _principal_from_token(token) if token else _principal_from_session()
+    return g.principal
+
+
+def sign_in(principal_user) -> str:
+    """Start a fresh session for the user (a new session id against fixation) and return its CSRF token."""
+    session.clear()
+    session.permanent = True
+    session.update(uid=principal_user.id, username=principal_user.username,
+                   stamp=session_stamp(principal_user.password_hash), csrf=secrets.token_urlsafe(32))
+    g.principal = Principal(principal_user.id, principal_user.username, "session")
+    return session["csrf"]
+
+
+def sign_out() -> None:
+    session.clear()
+    g.principal = None
+
+
+def csrf_token() -> str | None:
+    """The session's CSRF token, for the signed-in browser (None without a session)."""
+    if session.get("uid") is None:
+        return None
+    return session.setdefault("csrf", secrets.token_urlsafe(32))
+
+
+def _check_csrf() -> None:
+    sent, expected = request.headers.get(CSRF_HEADER, ""), session.get("csrf") or ""
+    if not expected or not hmac.compare_digest(sent, expected):
+        raise ApiError(403, "csrf_failed", f"missing or wrong {CSRF_HEADER} header; reload the page and try again")
+
+
+def public_flags() -> dict:
+    config = current_app.config
+    return {"live": bool(config["LIVE_PUBLIC"]), "uploads": bool(config["UPLOADS_PUBLIC"])}
+
+
+def check_request() -> None:
+    """before_request: 401 for a protected route without a login, 403 for a session's unsafe call without CSRF."""
+    if not request.path.startswith("/api") or request.endpoint in OPEN_ENDPOINTS or not auth_enabled():
+        return
+    principal = current_principal()
+    if principal is None:
+        if request.endpoint in UPLOAD_ENDPOINTS and current_app.config["UPLOADS_PUBLIC"]:
+            return
+        raise ApiError(401, "login_required", "sign in first (or send an API token as 'Authorization: Bearer ...')")
+    if principal.via == "session" and request.method not in SAFE_METHODS:
+        _check_csrf()
+
+
+def require_principal() -> Principal:
+    """The signed-in user, or 401 (for routes that act on an account, even when access control is off)."""
+    principal = current_principal() if auth_enabled() else None
+    if principal is None:
+        raise ApiError(401, "login_required", "sign in first")
+    return principal
+
+
+def may_connect(auth_payload, public_setting: str) -> Principal | bool:
+    """Socket.IO connect: the signed-in Principal, True when allowed without one (access control off, or the
+    setting `public_setting` on), False when a login is needed. auth_payload may carry {"token": "mw_..."}."""
+    if not auth_enabled():
+        return True
+    token = auth_payload.get("token") if isinstance(auth_payload, dict) else None
+    try:
+        principal = current_principal(str(token) if token else None)
+    except ApiError:
+        principal = None
+    if principal is not None:
+        return principal
+    return bool(current_app.config[public_setting])

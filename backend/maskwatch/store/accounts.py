@@ -1,0 +1,67 @@
+"""Named queries for users and API tokens. Hashing is the caller's job (maskwatch.auth): only hashes reach here."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from ..extensions import db
+from .models import ApiToken, User, utcnow
+
+
+def users_exist() -> bool:
+    return db.session.scalar(sa.select(User.id).limit(1)) is not None
+
+
+def get_user(user_id: int) -> User | None:
+    return db.session.get(User, user_id)
+
+
+def user_named(username: str) -> User | None:
+    return db.session.scalars(sa.select(User).where(User.username == username)).first()
+
+
+def create_user(username: str, password_hash: str, is_admin: bool = False) -> User:
+    user = User(username=username, password_hash=password_hash, is_admin=is_admin, created_at=utcnow())
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def set_password_hash(user: User, password_hash: str) -> None:
+    user.password_hash = password_hash
+    db.session.commit()
+
+
+def record_login(user: User) -> None:
+    user.last_login_at = utcnow()
+    db.session.commit()
+
+
+def create_token(user_id: int, name: str, token_hash: str, prefix: str) -> ApiToken:
+    token = ApiToken(user_id=user_id, name=name, token_hash=token_hash, prefix=prefix, created_at=utcnow())
+    db.session.add(token)
+    db.session.commit()
+    return token
+
+
+def list_tokens(user_id: int) -> list[ApiToken]:
+    return list(db.session.scalars(sa.select(ApiToken).where(ApiToken.user_id == user_id).order_by(ApiToken.id)))
+
+
+def delete_token(user_id: int, token_id: int) -> bool:
+    """Revoke one of the user's tokens; False when the user has no such token."""
+    result = db.session.execute(sa.delete(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user_id))
+    db.session.commit()
+    return result.rowcount == 1
+
+
+def user_of_token(token_hash: str, touch_after_s: float = 60.0) -> User | None:
+    """The owner of the token with this hash (None: unknown or revoked); notes its use, at most once a minute."""
+    token = db.session.scalars(sa.select(ApiToken).where(ApiToken.token_hash == token_hash)).first()
+    if token is None:
+        return None
+    now = utcnow()
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > touch_after_s:
+        token.last_used_at = now
+        db.session.commit()
+    return db.session.get(User, token.user_id)
