@@ -105,6 +105,22 @@ def cmd_serve(args) -> int:
     return 0
 
 
+def cmd_purge(args) -> int:
+    from . import create_app
+    from .config import Config
+    from .retention import purge
+
+    config = Config()
+    config.LAZY_DETECTOR = True  # purging needs no model
+    app = create_app(config)
+    days = config.RETENTION_DAYS if args.days is None else args.days
+    if days < 1:
+        print("maskwatch: nothing to purge: give --days N or set RETENTION_DAYS", file=sys.stderr)
+        return 2
+    print(f"older than {days} days: {purge(app, days)}")
+    return 0
+
+
 def add_detector_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", help="classifier weights (default: models/mask_classifier.pt or $MODEL_PATH)")
     p.add_argument("--min-face-size", type=int, default=20)
@@ -136,6 +152,10 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--tls-cert", default=os.environ.get("TLS_CERT"), help="PEM certificate (env TLS_CERT)")
     s.add_argument("--tls-key", default=os.environ.get("TLS_KEY"), help="PEM private key (env TLS_KEY)")
     s.set_defaults(func=cmd_serve)
+
+    r = sub.add_parser("purge", help="delete sightings, jobs and uploaded files older than N days")
+    r.add_argument("--days", type=int, default=None, help="default: $RETENTION_DAYS")
+    r.set_defaults(func=cmd_purge)
 
     for name, help_text in TRAINING_COMMANDS.items():
         sub.add_parser(name, help=help_text, add_help=False)  # listed in --help; main() hands them their argv

@@ -29,19 +29,24 @@ def upgrade_database(app) -> None:
 
 
 def prepare_database(app) -> None:
-    """What a starting server does: upgrade the schema, then fail the jobs the last process left behind
-    (the in-process pool lost them; with REDIS_URL they wait in Redis for a worker instead), and start
+    """What a starting server does: upgrade the schema, write the sightings an earlier process left in
+    the spool, deal with the video jobs the last process left queued or running (the in-process pool lost
+    them; with REDIS_URL they wait in Redis for a worker instead): run them again from the start while
+    their upload is there and attempts < JOB_MAX_ATTEMPTS, else fail them with the reason; and start
     again the cameras that were running."""
     from .jobs import get_runner
-    from .store.queries import enabled_camera_ids, fail_interrupted_jobs
+    from .store.queries import enabled_camera_ids, recover_interrupted_jobs
+    from .store.recording import resume_spool
 
     from .auth import ensure_admin
 
     upgrade_database(app)
     ensure_admin(app)
     with app.app_context():
+        resume_spool()
         if not app.config.get("REDIS_URL"):
-            fail_interrupted_jobs()
+            for job_id in recover_interrupted_jobs(app.config["JOB_MAX_ATTEMPTS"]):
+                get_runner().submit_video(job_id)
         for source_id in enabled_camera_ids():
             get_runner().start_camera(source_id)
 
@@ -53,11 +58,12 @@ def serve(host: str = "0.0.0.0", port: int = 5000, app=None, https: bool = False
     https: serve TLS with tls_cert/tls_key, or with a self-signed pair made in the instance folder
     (maskwatch.tls), so other devices on the network get the camera on the live page.
     """
-    from . import create_app
+    from . import create_app, retention
     from .extensions import socketio
 
     app = app or create_app()
     prepare_database(app)
+    retention.init_app(app)
     options = {}
     if https or tls_cert or tls_key:
         from .tls import certificate_files

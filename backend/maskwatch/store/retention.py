@@ -1,0 +1,36 @@
+"""Named queries behind the retention setting: forget sightings and finished jobs older than a cutoff."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from ..extensions import db
+from .models import Job, Sighting
+
+FINISHED = ("done", "failed")
+
+
+def delete_sightings_before(cutoff: datetime) -> int:
+    """Delete sightings first seen before cutoff (naive UTC); returns how many."""
+    result = db.session.execute(sa.delete(Sighting).where(Sighting.seen_at < cutoff))
+    db.session.commit()
+    return result.rowcount
+
+
+def delete_finished_jobs_before(cutoff: datetime) -> list[str]:
+    """Delete done or failed jobs created before cutoff; returns the paths of their files (input, video, results)."""
+    old = list(db.session.scalars(sa.select(Job).where(Job.created_at < cutoff, Job.status.in_(FINISHED))))
+    paths = [p for job in old for p in (job.input_path, job.output_path, job.result_path) if p]
+    if old:
+        db.session.execute(sa.delete(Job).where(Job.id.in_([job.id for job in old])))
+        db.session.commit()
+    return paths
+
+
+def unfinished_job_paths() -> set[str]:
+    """Files that queued or running jobs still need."""
+    rows = db.session.execute(sa.select(Job.input_path, Job.output_path, Job.result_path)
+                              .where(Job.status.not_in(FINISHED)))
+    return {p for row in rows for p in row if p}
