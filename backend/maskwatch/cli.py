@@ -1,4 +1,4 @@
-"""Command line: maskwatch serve | detect | train | evaluate | synth."""
+"""Command line: maskwatch serve | detect | passwd | purge | train | evaluate | synth | tune-mtcnn."""
 
 from __future__ import annotations
 
@@ -121,6 +121,45 @@ def cmd_purge(args) -> int:
     return 0
 
 
+def read_new_password() -> str:
+    """From a terminal: asked twice without echo; otherwise the first line of standard input."""
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\n")
+    import getpass
+
+    first = getpass.getpass("New password: ")
+    if getpass.getpass("Again: ") != first:
+        raise SystemExit("maskwatch: the passwords differ")
+    return first
+
+
+def cmd_passwd(args) -> int:
+    """Set a user's password, making the user (an admin) when missing: the way back in for a lost password."""
+    from . import create_app
+    from .auth.credentials import MIN_PASSWORD_LENGTH, hash_password
+    from .config import Config
+    from .store import accounts
+    from .webserver import upgrade_database
+
+    password = read_new_password()
+    if len(password) < MIN_PASSWORD_LENGTH:
+        print(f"maskwatch: a password needs at least {MIN_PASSWORD_LENGTH} characters", file=sys.stderr)
+        return 2
+    config = Config()
+    config.LAZY_DETECTOR = True
+    app = create_app(config)
+    upgrade_database(app)
+    with app.app_context():
+        user = accounts.user_named(args.username)
+        if user is None:
+            accounts.create_user(args.username, hash_password(password), is_admin=True)
+            print(f"created {args.username}; the login is on")
+        else:
+            accounts.set_password_hash(user, hash_password(password))
+            print(f"changed the password of {args.username}; its sessions have ended")
+    return 0
+
+
 def add_detector_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", help="classifier weights (default: models/mask_classifier.pt or $MODEL_PATH)")
     p.add_argument("--min-face-size", type=int, default=20)
@@ -152,6 +191,10 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--tls-cert", default=os.environ.get("TLS_CERT"), help="PEM certificate (env TLS_CERT)")
     s.add_argument("--tls-key", default=os.environ.get("TLS_KEY"), help="PEM private key (env TLS_KEY)")
     s.set_defaults(func=cmd_serve)
+
+    w = sub.add_parser("passwd", help="set a user's password (new users are admins); reads standard input when piped")
+    w.add_argument("username", nargs="?", default=os.environ.get("ADMIN_USER") or "admin")
+    w.set_defaults(func=cmd_passwd)
 
     r = sub.add_parser("purge", help="delete sightings, jobs and uploaded files older than N days")
     r.add_argument("--days", type=int, default=None, help="default: $RETENTION_DAYS")

@@ -259,3 +259,24 @@ def test_a_removed_user_ends_their_sessions(secured):
         db.session.delete(accounts.user_named("admin"))
         db.session.commit()
     assert client.get("/api/sources").status_code == 401
+
+
+def test_maskwatch_passwd_sets_a_password_from_standard_input(tmp_path, monkeypatch, capsys):
+    import io
+
+    from maskwatch import cli, create_app
+    from maskwatch.config import Config
+
+    monkeypatch.setenv("MASKWATCH_INSTANCE", str(tmp_path / "instance"))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
+    assert cli.main(["passwd", "ops"]) == 2
+    for password, said in (("first password\n", "created ops"), ("second password\n", "changed the password")):
+        monkeypatch.setattr("sys.stdin", io.StringIO(password))
+        assert cli.main(["passwd", "ops"]) == 0
+        assert said in capsys.readouterr().out
+    config = Config()
+    config.LAZY_DETECTOR = True
+    client = create_app(config).test_client()
+    assert login(client, "first password", "ops").status_code == 401
+    assert login(client, "second password", "ops").status_code == 200
