@@ -156,6 +156,7 @@ def cmd_passwd(args) -> int:
             print(f"created {args.username}; the login is on")
         else:
             accounts.set_password_hash(user, hash_password(password))
+            accounts.end_other_login_sessions(user.id, keep=None)
             print(f"changed the password of {args.username}; its sessions have ended")
     return 0
 

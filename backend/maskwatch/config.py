@@ -30,6 +30,12 @@ class Config:
     MODEL_PATH: classifier weights, default models/mask_classifier.pt (None here: maskwatch.paths decides).
     MAX_UPLOAD_MB: largest accepted upload, default 25 (images) ; MAX_VIDEO_MB for videos, default 200.
     MIN_FACE_SIZE: smallest face MTCNN looks for, default 40 px (20 finds smaller faces at twice the cost).
+    MAX_IMAGE_PIXELS: pictures whose header claims more pixels get 413 before decoding, default 40000000.
+    MAX_VIDEO_SECONDS: longer videos get 413 (read from the container, not its header), default 3600.
+    LIVE_MAX_FRAME_MB: largest live frame, default 2 (Socket.IO refuses bigger messages; its buffer is sized
+        for a base64 frame of this size). LIVE_MAX_PIXELS: largest live frame in pixels, default 1920x1080x2.
+    LIVE_MAX_WAITING_FRAMES: live frames decoded or waiting for the detector at once, over all clients,
+        default 8; a frame beyond it, or one sent before the client's previous answer, is answered "busy".
     DETECT_EVERY_N_FRAMES: videos run detection on every N-th frame and track in between, default 3.
     TORCH_THREADS: torch intra-op threads, default 1 (on 2 busy cores 1 thread is the fastest).
     STORE_FACE_IMAGES: keep face pictures, default off (nothing stores them yet).
@@ -78,6 +84,11 @@ class Config:
         self.MAX_UPLOAD_MB = _env_int("MAX_UPLOAD_MB", 25)
         self.MAX_VIDEO_MB = _env_int("MAX_VIDEO_MB", 200)
         self.MIN_FACE_SIZE = _env_int("MIN_FACE_SIZE", 40)
+        self.MAX_IMAGE_PIXELS = _env_int("MAX_IMAGE_PIXELS", 40_000_000)
+        self.MAX_VIDEO_SECONDS = _env_float("MAX_VIDEO_SECONDS", 3600.0)
+        self.LIVE_MAX_FRAME_MB = _env_float("LIVE_MAX_FRAME_MB", 2.0)
+        self.LIVE_MAX_PIXELS = _env_int("LIVE_MAX_PIXELS", 1920 * 1080 * 2)
+        self.LIVE_MAX_WAITING_FRAMES = _env_int("LIVE_MAX_WAITING_FRAMES", 8)
         self.DETECT_EVERY_N_FRAMES = _env_int("DETECT_EVERY_N_FRAMES", 3)
         self.TORCH_THREADS = _env_int("TORCH_THREADS", 1)
         self.STORE_FACE_IMAGES = _env_bool("STORE_FACE_IMAGES", False)
@@ -95,6 +106,7 @@ class Config:
         self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or self.REDIS_URL or "memory://"
         self.RATELIMIT_HEADERS_ENABLED = True  # Retry-After on a refused sign-in
         self.PERMANENT_SESSION_LIFETIME = _env_int("SESSION_HOURS", 12) * 3600
+        self.SESSION_REFRESH_EACH_REQUEST = False  # an answer still on its way cannot bring back a signed-out cookie
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)  # `serve --https` turns it on

@@ -1,4 +1,4 @@
-"""users and API tokens, spool keys on sightings, attempts on jobs
+"""users, login sessions and API tokens, spool keys on sightings, attempts on jobs
 
 Revision ID: 9e4b2f7a1c30
 Revises: 7c1e5a9b3d20
@@ -44,6 +44,16 @@ def upgrade():
     )
     with op.batch_alter_table('api_tokens', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_api_tokens_user_id'), ['user_id'], unique=False)
+    op.create_table(
+        'login_sessions',
+        sa.Column('id', sa.String(length=64), nullable=False),
+        sa.Column('user_id', sa.Integer(), nullable=False),
+        sa.Column('created_at', UtcDateTime, nullable=False),
+        sa.ForeignKeyConstraint(['user_id'], ['users.id'], ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('id'),
+    )
+    with op.batch_alter_table('login_sessions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_login_sessions_user_id'), ['user_id'], unique=False)
     with op.batch_alter_table('sightings', schema=None) as batch_op:
         batch_op.add_column(sa.Column('spool_key', sa.String(length=32), nullable=True))
         batch_op.create_unique_constraint('uq_sightings_spool_key', ['spool_key'])
@@ -57,6 +67,9 @@ def downgrade():
     with op.batch_alter_table('sightings', schema=None) as batch_op:
         batch_op.drop_constraint('uq_sightings_spool_key', type_='unique')
         batch_op.drop_column('spool_key')
+    with op.batch_alter_table('login_sessions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_login_sessions_user_id'))
+    op.drop_table('login_sessions')
     with op.batch_alter_table('api_tokens', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_api_tokens_user_id'))
     op.drop_table('api_tokens')

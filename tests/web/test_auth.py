@@ -96,6 +96,17 @@ def test_a_session_signs_in_reads_and_needs_the_csrf_token_to_write(secured):
     assert client.get("/api/auth/me").get_json()["authenticated"] is False
 
 
+def test_a_copy_of_the_cookie_is_worthless_after_signing_out(secured):
+    client, headers = signed_in(secured)
+    copied = client.get_cookie("session").value
+    thief = secured.test_client()
+    thief.set_cookie("session", copied)
+    assert thief.get("/api/sources").status_code == 200
+    assert client.post("/api/auth/logout", headers=headers).status_code == 204
+    assert thief.get("/api/sources").status_code == 401
+    assert thief.get("/api/auth/me").get_json()["authenticated"] is False
+
+
 def test_signing_in_again_starts_a_new_session(secured):
     client, headers = signed_in(secured)
     second = login(client).get_json()["csrf_token"]
@@ -111,7 +122,7 @@ def test_failed_sign_ins_are_rate_limited_per_address(make_secured):
     assert [login(client, "nope").status_code for _ in range(3)] == [401, 401, 401]
     blocked = login(client)  # even the right password now waits
     assert (blocked.status_code, blocked.get_json()["error"]) == (429, "too_many_requests")
-    assert "Retry-After" in blocked.headers
+    assert "Retry-After" in blocked.headers and "try again in" in blocked.get_json()["message"]
     other = app.test_client()  # another address is not blocked
     assert other.post("/api/auth/login", json={"username": "admin", "password": PASSWORD},
                       environ_base={"REMOTE_ADDR": "10.0.0.9"}).status_code == 200

@@ -14,7 +14,7 @@ from maskwatch.extensions import db
 from maskwatch.store import queries, stats
 from maskwatch.store.queries import SightingFilter
 
-TABLES = {"sources", "sightings", "jobs", "users", "api_tokens"}
+TABLES = {"sources", "sightings", "jobs", "users", "api_tokens", "login_sessions"}
 
 
 @dataclass
@@ -134,18 +134,28 @@ def test_summary_shares(ctx):
     assert stats.summary(None, date(2026, 1, 2), None, ZoneInfo("UTC"))["total"] == 0
 
 
-def test_a_restart_fails_the_jobs_the_last_process_left_behind(app):
-    from maskwatch.webserver import prepare_database
+def test_a_restart_requeues_the_jobs_left_behind_or_fails_them_with_the_reason(ctx, tmp_path):
+    """What prepare_database does with them (a real server killed mid-job: test_restart.py)."""
+    upload = tmp_path / "kept.video"
+    upload.write_bytes(b"video")
+    source = queries.create_source("video", "clip")
 
-    with app.app_context():
-        source = queries.create_source("video", "clip")
-        left = [queries.create_job("video", source.id, "x.video") for _ in range(2)]
-        queries.update_job(left[1].id, status="running")
-        finished = queries.create_job("video", source.id, "y.video")
-        queries.update_job(finished.id, status="done", progress=1.0)
-        ids = [job.id for job in (*left, finished)]
-    prepare_database(app)
-    with app.app_context():
-        db.session.expire_all()
-        assert [(queries.get_job(i).status, queries.get_job(i).error) for i in ids] == [
-            ("failed", "interrupted by a server restart"), ("failed", "interrupted by a server restart"), ("done", None)]
+    def job(status: str, runs: int, path) -> str:
+        job_id = queries.create_job("video", source.id, str(path)).id
+        for _ in range(runs):
+            queries.start_job(job_id, datetime(2026, 1, 1))
+        queries.update_job(job_id, status=status, progress=0.5)
+        return job_id
+
+    never_started, started_once, started_twice = job("queued", 0, upload), job("running", 1, upload), job("running", 2, upload)
+    upload_gone, finished = job("running", 1, tmp_path / "deleted.video"), job("done", 1, upload)
+    assert queries.recover_interrupted_jobs(max_attempts=2) == [never_started, started_once]
+    db.session.expire_all()
+    state = {i: (queries.get_job(i).status, queries.get_job(i).progress, queries.get_job(i).attempts, queries.get_job(i).error)
+             for i in (never_started, started_once, started_twice, upload_gone, finished)}
+    assert state == {never_started: ("queued", 0.0, 0, None), started_once: ("queued", 0.0, 1, None),
+                     started_twice: ("failed", 0.5, 2, "interrupted by a server restart twice"),
+                     upload_gone: ("failed", 0.5, 1, "its upload is gone"), finished: ("done", 0.5, 1, None)}
+    assert all(queries.get_job(i).finished_at for i in (started_twice, upload_gone))
+    assert queries.recover_interrupted_jobs(max_attempts=1) == [never_started]
+    assert queries.get_job(started_once).error == "interrupted by a server restart once"

@@ -72,8 +72,7 @@ def change_password(body):
     if not verify_password(user.password_hash, body["current_password"]):
         raise ApiError(401, "invalid_credentials", "the current password is wrong")
     accounts.set_password_hash(user, hash_password(body["new_password"]))
-    if access.current_principal().via == "session":
-        access.sign_in(user)
+    access.end_other_sessions(user.id)
 
 
 @bp.route("/tokens")

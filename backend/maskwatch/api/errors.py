@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import math
+import time
 
 from flask import Flask, jsonify
 from werkzeug.exceptions import HTTPException
@@ -15,7 +17,7 @@ log = logging.getLogger(__name__)
 
 #: HTTP status for each MediaError code.
 MEDIA_ERROR_STATUS = {"empty": 400, "corrupt": 400, "not_found": 400, "unsupported_type": 415,
-                      "too_large": 413, "too_many_pixels": 413}
+                      "too_large": 413, "too_many_pixels": 413, "too_long": 413}
 
 
 def json_error(status: int, code: str, message: str, details=None):
@@ -30,12 +32,21 @@ def _code_of(exc: HTTPException) -> str:
     return (exc.name or "error").lower().replace(" ", "_")
 
 
+def _retry_text() -> str:
+    from ..extensions import limiter
+
+    limit = limiter.current_limit
+    if limit is None:
+        return "try again later"
+    return f"try again in {max(1, math.ceil(limit.reset_at - time.time()))} s"
+
+
 def handle_http_exception(exc: HTTPException):
     messages = (getattr(exc, "data", None) or {}).get("messages")  # webargs validation details
     if exc.code == 413:
         return json_error(413, "too_large", exc.description or "the upload is too large")
     if exc.code == 429:  # flask-limiter's description is the limit itself, e.g. "5 per 1 minute"
-        return json_error(429, "too_many_requests", f"too many failed attempts ({exc.description}); try again later")
+        return json_error(429, "too_many_requests", f"too many failed attempts ({exc.description}); {_retry_text()}")
     message = "invalid request parameters" if messages else (exc.description or exc.name)
     return json_error(exc.code or 500, "invalid_request" if messages else _code_of(exc), message, messages)
 

@@ -19,8 +19,8 @@ from flask import current_app, g, request, session
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..errors import ApiError
-from ..store import accounts
-from .credentials import session_stamp, token_digest
+from ..store import accounts, utcnow
+from .credentials import token_digest
 
 log = logging.getLogger(__name__)
 EXTENSION_KEY = "maskwatch.auth"
@@ -82,16 +82,19 @@ def _principal_from_token(token: str) -> Principal:
 
 
 def _principal_from_session() -> Principal | None:
-    user_id, stamp = session.get("uid"), session.get("stamp")
-    if user_id is None:
+    session_id, user_id = session.get("sid"), session.get("uid")
+    if session_id is None or user_id is None:
         return None
     try:
-        user = accounts.get_user(int(user_id))
+        user = accounts.login_session_user(str(session_id))
     except SQLAlchemyError:
+        from ..extensions import db
+
+        db.session.rollback()
         # The cookie is signed: while the database is away, trust it rather than stop the live page.
         return Principal(int(user_id), str(session.get("username", "")), "session")
-    if user is None or not hmac.compare_digest(str(stamp), session_stamp(user.password_hash)):
-        session.clear()  # the user is gone or changed the password since: this session is over
+    if user is None or user.id != user_id:
+        session.clear()  # signed out, signed out elsewhere by a password change, or the user is gone
         return None
     return Principal(user.id, user.username, "session")
 
@@ -110,19 +113,31 @@ def current_principal(token: str | None = None) -> Principal | None:
     return g.principal
 
 
-def sign_in(principal_user) -> str:
-    """Start a fresh session for the user (a new session id against fixation) and return its CSRF token."""
+def sign_in(user) -> str:
+    """Start a new login session for the user (a fresh id, against fixation) and return its CSRF token."""
     session.clear()
     session.permanent = True
-    session.update(uid=principal_user.id, username=principal_user.username,
-                   stamp=session_stamp(principal_user.password_hash), csrf=secrets.token_urlsafe(32))
-    g.principal = Principal(principal_user.id, principal_user.username, "session")
+    session_id = secrets.token_urlsafe(32)
+    lifetime = current_app.permanent_session_lifetime
+    accounts.create_login_session(session_id, user.id, expired_before=utcnow() - lifetime)
+    session.update(sid=session_id, uid=user.id, username=user.username, csrf=secrets.token_urlsafe(32))
+    g.principal = Principal(user.id, user.username, "session")
     return session["csrf"]
 
 
 def sign_out() -> None:
+    """End this browser's login session on the server too: a copy of the cookie no longer signs anyone in."""
+    if session.get("sid"):
+        accounts.end_login_session(str(session["sid"]))
     session.clear()
     g.principal = None
+
+
+def end_other_sessions(user_id: int) -> None:
+    """After a password change: every other sign-in of the user ends; this request's own session goes on."""
+    principal = current_principal()
+    keep = session.get("sid") if principal is not None and principal.via == "session" else None
+    accounts.end_other_login_sessions(user_id, keep)
 
 
 def csrf_token() -> str | None:

@@ -33,11 +33,6 @@ def needs_rehash(password_hash: str) -> bool:
     return _hasher.check_needs_rehash(password_hash)
 
 
-def session_stamp(password_hash: str) -> str:
-    """A short fingerprint of the password hash kept in the session: changing the password ends old sessions."""
-    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
-
-
 def new_api_token() -> tuple[str, str, str]:
     """(token shown once, its SHA-256 to store, a prefix to tell tokens apart). 256 random bits: a plain hash is
     enough, nobody can guess such a token to try against the hash.

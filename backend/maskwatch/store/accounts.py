@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import sqlalchemy as sa
 
 from ..extensions import db
-from .models import ApiToken, User, utcnow
+from .models import ApiToken, LoginSession, User, utcnow
 
 
 def users_exist() -> bool:
@@ -65,3 +67,30 @@ def user_of_token(token_hash: str, touch_after_s: float = 60.0) -> User | None:
         token.last_used_at = now
         db.session.commit()
     return db.session.get(User, token.user_id)
+
+
+def create_login_session(session_id: str, user_id: int, expired_before: datetime) -> None:
+    """Record a sign-in, and forget the sessions (of anyone) that began before expired_before."""
+    db.session.execute(sa.delete(LoginSession).where(LoginSession.created_at < expired_before))
+    db.session.add(LoginSession(id=session_id, user_id=user_id, created_at=utcnow()))
+    db.session.commit()
+
+
+def login_session_user(session_id: str) -> User | None:
+    """The user of a live login session; None when it was signed out, ended or never existed."""
+    row = db.session.get(LoginSession, session_id)
+    return None if row is None else db.session.get(User, row.user_id)
+
+
+def end_login_session(session_id: str) -> None:
+    db.session.execute(sa.delete(LoginSession).where(LoginSession.id == session_id))
+    db.session.commit()
+
+
+def end_other_login_sessions(user_id: int, keep: str | None) -> None:
+    """Sign the user out everywhere but the session `keep` (None: everywhere)."""
+    query = sa.delete(LoginSession).where(LoginSession.user_id == user_id)
+    if keep is not None:
+        query = query.where(LoginSession.id != keep)
+    db.session.execute(query)
+    db.session.commit()

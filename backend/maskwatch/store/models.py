@@ -121,7 +121,8 @@ class Job(db.Model):
     def to_dict(self) -> dict:
         done = self.status == "done"
         return {"id": self.id, "kind": self.kind, "status": self.status, "progress": round(self.progress, 4),
-                "error": self.error, "source_id": self.source_id, "created_at": iso_utc(self.created_at),
+                "error": self.error, "source_id": self.source_id, "attempts": self.attempts or 0,
+                "created_at": iso_utc(self.created_at),
                 "started_at": iso_utc(self.started_at), "finished_at": iso_utc(self.finished_at),
                 "video_url": f"/api/jobs/{self.id}/video" if done and self.output_path else None,
                 "results_url": f"/api/jobs/{self.id}/results" if done and self.result_path else None}
@@ -158,3 +159,13 @@ class ApiToken(db.Model):
     def to_dict(self) -> dict:
         return {"id": self.id, "name": self.name, "prefix": self.prefix, "created_at": iso_utc(self.created_at),
                 "last_used_at": iso_utc(self.last_used_at)}
+
+
+class LoginSession(db.Model):
+    """A browser's sign-in, named by a random id kept in its (signed) cookie: signing out deletes the row, so a
+    copy of the cookie is worthless afterwards; changing the password deletes the user's other sessions."""
+
+    __tablename__ = "login_sessions"
+    id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

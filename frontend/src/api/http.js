@@ -8,8 +8,11 @@ export class ApiError extends Error {
 }
 
 const STATUS_WORDS = {
+  401: 'Please sign in first.',
+  403: 'This request was refused.',
   413: 'The file is too large.',
   415: 'This file type is not supported.',
+  429: 'Too many requests: wait a moment and try again.',
   500: 'The server failed while handling this request.',
   502: 'The server is not reachable.',
   503: 'The server is not ready.',
@@ -47,15 +50,43 @@ async function errorOf(response) {
   return new ApiError(response.status, body?.error || 'http_error', message)
 }
 
+const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
+// Set by the auth store and the router (they import this module, never the other way round).
+let csrfToken = null
+let authProblemHandler = () => {}
+
+/** The session's CSRF token, sent as X-CSRF-Token with every unsafe request; null sends none. */
+export function setCsrfToken(token) {
+  csrfToken = token || null
+}
+
+/**
+ * handler(error) hears of every 401 login_required and 403 csrf_failed answer (the router sends the
+ * user to the login page); the request still throws the error.
+ */
+export function onAuthProblem(handler) {
+  authProblemHandler = handler ?? (() => {})
+}
+
+function withCsrf(options) {
+  const method = (options.method ?? 'GET').toUpperCase()
+  if (!csrfToken || !UNSAFE_METHODS.has(method)) return options
+  return { ...options, headers: { ...options.headers, 'X-CSRF-Token': csrfToken } }
+}
+
 /** fetch() that returns parsed JSON (or null for 204) and throws ApiError with the server's words. */
 export async function request(url, options = {}) {
   let response
   try {
-    response = await fetch(url, options)
+    response = await fetch(url, withCsrf(options))
   } catch {
     throw new ApiError(0, 'network', 'Cannot reach the MaskWatch server. Check that it is running and the network is up.')
   }
-  if (!response.ok) throw await errorOf(response)
+  if (!response.ok) {
+    const error = await errorOf(response)
+    if (error.code === 'login_required' || error.code === 'csrf_failed') authProblemHandler(error)
+    throw error
+  }
   if (response.status === 204) return null
   return response.json()
 }

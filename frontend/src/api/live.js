@@ -1,5 +1,8 @@
 import { io } from 'socket.io-client'
 
+/** The message of the connect_error when the server refuses a connection for want of a sign-in. */
+export const LOGIN_REQUIRED = 'login_required'
+
 /**
  * A Socket.IO connection to /live for one camera; `name` names its source (default "webcam"), or
  * `sourceId` picks an existing source (an IP camera being watched: no webcam source is made).

@@ -1,6 +1,6 @@
 import { getCurrentInstance, onBeforeUnmount, ref, shallowRef } from 'vue'
 import * as camerasApi from '../api/cameras'
-import { connectLive } from '../api/live'
+import { connectLive, LOGIN_REQUIRED } from '../api/live'
 import { emptyCounts } from '../lib/verdicts'
 
 /** The state a camera object (from the API or a watch answer) carries: {state, error}. */
@@ -23,7 +23,7 @@ export function useCameraFeed({ onAlert = () => {}, api = camerasApi, connect = 
   const cameraId = ref(null)
   const state = ref('stopped') // stopped | starting | connected | retrying | failed
   const error = ref(null)
-  const connection = ref('idle') // idle | connecting | connected | reconnecting
+  const connection = ref('idle') // idle | connecting | connected | reconnecting | login_required
   const faces = ref([])
   const counts = ref(emptyCounts())
   const frameSize = ref({ width: 640, height: 480 })
@@ -104,7 +104,15 @@ export function useCameraFeed({ onAlert = () => {}, api = camerasApi, connect = 
       faces.value = []
       if (reason === 'io server disconnect') s.connect()
     })
-    s.on('connect_error', () => { connection.value = 'reconnecting' })
+    s.on('connect_error', (err) => {
+      if (err?.message !== LOGIN_REQUIRED) {
+        connection.value = 'reconnecting'
+        return
+      }
+      s.off()
+      s.disconnect() // refused, not lost: retrying gets the same answer until someone signs in
+      connection.value = LOGIN_REQUIRED
+    })
     s.on('camera', onFrame)
     s.on('camera_state', onState)
     s.on('alert', onCameraAlert)

@@ -1,5 +1,5 @@
-import { onBeforeUnmount, ref, shallowRef } from 'vue'
-import { connectLive, sendFrame } from '../api/live'
+import { getCurrentInstance, onBeforeUnmount, ref, shallowRef } from 'vue'
+import { connectLive, LOGIN_REQUIRED, sendFrame } from '../api/live'
 import { emptyCounts } from '../lib/verdicts'
 
 /**
@@ -71,10 +71,11 @@ export function framesPerSecond(times, now, windowMs = 3000) {
 /**
  * The live camera's conversation with /live: connection state, the latest faces and counts, the
  * processed frame rate, and server alerts passed to onAlert.
- * capture() gives {jpeg, width, height} or null.
+ * capture() gives {jpeg, width, height} or null. A connection refused for want of a sign-in stops
+ * (connection 'login_required') instead of retrying.
  */
-export function useLiveDetections({ capture, onAlert = () => {} }) {
-  const connection = ref('idle') // idle | connecting | connected | reconnecting | failed
+export function useLiveDetections({ capture, onAlert = () => {}, connect = connectLive }) {
+  const connection = ref('idle') // idle | connecting | connected | reconnecting | failed | login_required
   const connectionMessage = ref('')
   const faces = ref([])
   const counts = ref(emptyCounts())
@@ -105,7 +106,7 @@ export function useLiveDetections({ capture, onAlert = () => {} }) {
     stop()
     connection.value = 'connecting'
     connectionMessage.value = ''
-    const s = connectLive({ name })
+    const s = connect({ name })
     socket.value = s
     s.on('connect', () => {
       connection.value = 'connected'
@@ -120,6 +121,12 @@ export function useLiveDetections({ capture, onAlert = () => {} }) {
       if (reason === 'io server disconnect') s.connect() // the server closed it: socket.io won't retry by itself
     })
     s.on('connect_error', (err) => {
+      if (err?.message === LOGIN_REQUIRED) {
+        stop()
+        connection.value = LOGIN_REQUIRED
+        connectionMessage.value = 'The server needs a sign-in for the live camera.'
+        return
+      }
       connection.value = s.active ? 'reconnecting' : 'failed'
       connectionMessage.value = `Cannot reach the server (${err.message}); ${s.active ? 'retrying…' : 'press Start to try again.'}`
     })
@@ -147,6 +154,6 @@ export function useLiveDetections({ capture, onAlert = () => {} }) {
     answerTimes = []
   }
 
-  onBeforeUnmount(stop)
+  if (getCurrentInstance()) onBeforeUnmount(stop)
   return { connection, connectionMessage, faces, counts, frameSize, fps, lastMs, frameError, start, stop }
 }

@@ -139,6 +139,18 @@ describe('useCameraFeed', () => {
     expect(feed.busy.value).toBe(false)
   })
 
+  it('a connect refused with login_required stops and says so; other errors reconnect', async () => {
+    const { feed, sockets } = setup()
+    feed.watch(3)
+    sockets[0].fire('connect_error', new Error('xhr poll error'))
+    expect(feed.connection.value).toBe('reconnecting')
+    expect(sockets[0].disconnect).not.toHaveBeenCalled()
+    sockets[0].fire('connect_error', new Error('login_required'))
+    expect(feed.connection.value).toBe('login_required')
+    expect(sockets[0].disconnect).toHaveBeenCalled()
+    expect(sockets[0].off).toHaveBeenCalled()
+  })
+
   it('an empty or failed camera list leaves no cameras', async () => {
     const { feed, api } = setup({ cameras: [] })
     expect(await feed.load()).toEqual([])

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest'
-import { createFrameLoop, framesPerSecond } from '../useLiveDetections'
+import { createFrameLoop, framesPerSecond, useLiveDetections } from '../useLiveDetections'
 
 function deferred() {
   let resolve, reject
@@ -72,5 +72,44 @@ describe('framesPerSecond', () => {
     expect(framesPerSecond([0, 100, 200, 300, 400], 400)).toBeCloseTo(10)
     expect(framesPerSecond([0, 5000, 5500, 6000], 6000, 3000)).toBeCloseTo(2)
     expect(framesPerSecond([100], 200)).toBe(0)
+  })
+})
+
+describe('useLiveDetections connection refusals', () => {
+  function fakeSocket() {
+    const handlers = {}
+    return {
+      handlers, connected: false, active: true,
+      on(event, fn) { handlers[event] = fn },
+      off: vi.fn(() => { for (const k of Object.keys(handlers)) delete handlers[k] }),
+      disconnect: vi.fn(),
+      connect: vi.fn(),
+    }
+  }
+
+  it('a connect refused with login_required stops and asks for a sign-in instead of retrying', () => {
+    const sockets = []
+    const connect = vi.fn(() => { const s = fakeSocket(); sockets.push(s); return s })
+    const live = useLiveDetections({ capture: async () => null, connect })
+    live.start({ name: 'door' })
+    expect(connect).toHaveBeenCalledWith({ name: 'door' })
+    sockets[0].active = false // socket.io gives up on a refusal by the server's connect handler
+    sockets[0].handlers.connect_error(new Error('login_required'))
+    expect(live.connection.value).toBe('login_required')
+    expect(live.connectionMessage.value).toMatch(/sign-in/)
+    expect(sockets[0].disconnect).toHaveBeenCalled()
+    expect(sockets[0].handlers.connect_error).toBeUndefined() // nothing listens any more
+    expect(sockets[0].connect).not.toHaveBeenCalled()
+  })
+
+  it('any other connect error keeps retrying as before', () => {
+    const s = fakeSocket()
+    const live = useLiveDetections({ capture: async () => null, connect: () => s })
+    live.start()
+    s.handlers.connect_error(new Error('websocket error'))
+    expect(live.connection.value).toBe('reconnecting')
+    expect(live.connectionMessage.value).toMatch(/retrying/)
+    expect(s.disconnect).not.toHaveBeenCalled()
+    live.stop()
   })
 })
