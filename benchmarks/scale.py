@@ -27,27 +27,15 @@ import threading
 import time
 from pathlib import Path
 
-import cv2
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
+from tests.web.clips import frame, heads, write_clip  # noqa: E402  the two-face 640x480 frames of benchmarks/web.py
 from tests.web.served import ServedApp  # noqa: E402
 from tests.web.streams import MjpegServer  # noqa: E402
 from tests.web.workers import CeleryWorker, RedisServer  # noqa: E402
-from web import frame, heads  # noqa: E402  the same two-face 640x480 frames as benchmarks/web.py
 
 RESULTS = ROOT / "benchmarks" / "results"
 DETECT_FPS = 5.0
-
-
-def write_clip(path: Path, seconds: int, fps: int = 30) -> Path:
-    patches = heads()
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (640, 480))
-    for i in range(seconds * fps):
-        writer.write(cv2.cvtColor(frame(i, patches), cv2.COLOR_RGB2BGR))
-    writer.release()
-    return path
 
 
 def bench_videos(workers: int, jobs: int, clip: Path, seconds: int, tmp: Path) -> dict:

@@ -23,36 +23,14 @@ import time
 import urllib.request
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.web.clips import live_frames, write_clip  # noqa: E402
+from tests.web.loadgen import percentile  # noqa: E402
 from tests.web.served import ServedApp  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results"
-
-
-def heads() -> list[np.ndarray]:
-    import matplotlib.cbook
-    import skimage.data
-    from PIL import Image
-
-    with matplotlib.cbook.get_sample_data("grace_hopper.jpg") as f:
-        grace = np.asarray(Image.open(f).convert("RGB"))
-    patches = [skimage.data.astronaut()[20:230, 130:320], grace[60:400, 120:410]]
-    return [cv2.resize(p, (150, round(p.shape[0] * 150 / p.shape[1])), interpolation=cv2.INTER_AREA) for p in patches]
-
-
-def frame(i: int, patches, size=(480, 640)) -> np.ndarray:
-    out = np.full((*size, 3), 128, np.uint8)
-    for k, patch in enumerate(patches):
-        x, y = 60 + 300 * k + (i * 4) % 60, 120 + (i * 2) % 30
-        out[y:y + patch.shape[0], x:x + patch.shape[1]] = patch
-    return out
-
-
-def jpeg(rgb: np.ndarray) -> bytes:
-    return cv2.imencode(".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 80])[1].tobytes()
 
 
 def live_client(url: str, frames: list[bytes], seconds: float, out: dict) -> None:
@@ -72,13 +50,8 @@ def live_client(url: str, frames: list[bytes], seconds: float, out: dict) -> Non
     client.disconnect()
 
 
-def percentile(values, q: float) -> float:
-    return float(np.percentile(values, q)) if len(values) else float("nan")
-
-
 def bench_live(server: ServedApp, clients: int, seconds: float) -> dict:
-    patches = heads()
-    frames = [jpeg(frame(i, patches)) for i in range(30)]
+    frames = live_frames(30)
     results = [{} for _ in range(clients)]
     threads = [threading.Thread(target=live_client, args=(server.url, frames, seconds, r)) for r in results]
     for t in threads:
@@ -94,12 +67,7 @@ def bench_live(server: ServedApp, clients: int, seconds: float) -> dict:
 
 
 def bench_video(server: ServedApp, seconds: int, fps: int = 30) -> dict:
-    patches = heads()
-    path = Path(tempfile.mkdtemp()) / "clip.mp4"
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (640, 480))
-    for i in range(seconds * fps):
-        writer.write(cv2.cvtColor(frame(i, patches), cv2.COLOR_RGB2BGR))
-    writer.release()
+    path = write_clip(Path(tempfile.mkdtemp()) / "clip.mp4", seconds, fps)
     boundary = "benchmarkboundary"
     body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"clip.mp4\"\r\n"
             "Content-Type: video/mp4\r\n\r\n").encode() + path.read_bytes() + f"\r\n--{boundary}--\r\n".encode()
