@@ -49,6 +49,8 @@ class Config:
     SESSION_HOURS: how long a sign-in lasts, default 12. SESSION_COOKIE_SECURE: cookie only over HTTPS, default off
         (on with `serve --https`).
     PROXY_COUNT: reverse proxies in front (X-Forwarded-For is trusted that many hops), default 0; 1 in docker-compose.
+    MALLOC_ARENAS: glibc malloc arenas of the server and worker processes, default 2 (0: glibc's default);
+        more arenas let memory climb under load (maskwatch.memory).
     RETENTION_DAYS: delete sightings, jobs and uploaded/result files older than this many days, default 0 (keep all).
     RETENTION_SWEEP_S: how often the server looks for such old data, default 3600.
     ALERT_COOLDOWN_S: seconds before a re-found person may raise another alert, default 30.
@@ -111,6 +113,7 @@ class Config:
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)  # `serve --https` turns it on
         self.PROXY_COUNT = _env_int("PROXY_COUNT", 0)
+        self.MALLOC_ARENAS = _env_int("MALLOC_ARENAS", 2)
         self.RETENTION_DAYS = _env_int("RETENTION_DAYS", 0)
         self.RETENTION_SWEEP_S = _env_float("RETENTION_SWEEP_S", 3600.0)
         self.CELERY_VISIBILITY_TIMEOUT = _env_int("CELERY_VISIBILITY_TIMEOUT", 3600)

@@ -60,8 +60,10 @@ def serve(host: str = "0.0.0.0", port: int = 5000, app=None, https: bool = False
     """
     from . import create_app, retention
     from .extensions import socketio
+    from .memory import limit_malloc_arenas
 
     app = app or create_app()
+    limit_malloc_arenas(app.config["MALLOC_ARENAS"])
     prepare_database(app)
     retention.init_app(app)
     options = {}

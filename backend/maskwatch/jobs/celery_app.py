@@ -110,6 +110,10 @@ def _fresh_app_after_fork(**kwargs):
     """A forked pool process builds its own app: database connections and the Redis publisher of the
     parent must not be shared across processes."""
     global _flask_app
+    from ..config import Config
+    from ..memory import limit_malloc_arenas
+
+    limit_malloc_arenas(Config().MALLOC_ARENAS)
     if _flask_app is not None:
         from ..extensions import db
 
