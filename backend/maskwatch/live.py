@@ -4,6 +4,8 @@ emits 'alert' events, and writes a sighting per person when a track ends or the 
 
 Client protocol:
     connect(auth={"name": "Front door"} or {"source_id": 3})   # default: the webcam source "webcam"
+        # with access control on: the session cookie, or auth={"token": "mw_...", ...}; else refused
+        # with "login_required" (unless LIVE_PUBLIC; watching cameras always needs a login then)
     emit("frame", jpeg_bytes | {"image": jpeg_bytes}, ack) -> ack({"faces": [...], "counts": {...}, "ms": t})
                                                               or ack({"error": code, "message": text})
     on("alert", {"track_id", "verdict", "score", "box", "message"})
@@ -19,63 +21,106 @@ Watching an IP camera (its worker, in this process or a Celery worker, pushes to
 from __future__ import annotations
 
 import base64
+import functools
 import logging
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from flask import current_app, request
-from flask_socketio import Namespace, emit, join_room, leave_room
+from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room, leave_room
 from sqlalchemy.exc import SQLAlchemyError
 
 from .alerts import AlertPolicy
+from .auth.access import auth_enabled, may_connect
 from .detector_service import get_detector
 from .extensions import socketio
 from .jobs.camera import camera_room
 from .media import MediaError, decode_image
 from .store import queries, utcnow
+from .store.recording import record_sightings
+from .store.spool import SourceRef
 from .tracking import FaceTracker
 
 log = logging.getLogger(__name__)
 LIVE_NAMESPACE = "/live"
 #: Faces lost for this many processed frames end their track (about 1 s at 10 fps).
 LIVE_MAX_MISSED = 10
-#: People kept per client while the database is unreachable; the oldest go first beyond this.
-MAX_PENDING_SIGHTINGS = 1000
+#: Frames decoded or waiting for the detector, over all clients (app.extensions key of a semaphore).
+FRAME_SLOTS_KEY = "maskwatch.live_frame_slots"
+#: What a "busy" answer suggests the client waits before sending again.
+BUSY_RETRY_MS = 100
 ALERT_MESSAGES = {"no_mask": "Please wear a mask.", "incorrect": "Please wear your mask over your nose and mouth."}
 
 
 @dataclass
 class LiveClient:
-    source_id: int
+    source: SourceRef  # its id may be unknown until the database answers (store.recording resolves it)
     tracker: FaceTracker
     alerts: AlertPolicy
     frames: int = 0
-    pending: list = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    in_flight: threading.Lock = field(default_factory=threading.Lock)  # held while one of its frames is processed
+
+    @property
+    def source_id(self) -> int | None:
+        return self.source.source_id
 
 
-def frame_bytes(data) -> bytes:
-    """JPEG bytes from a frame message: raw bytes, {"image": bytes}, or a base64 data URL string."""
+def busy(message: str) -> dict:
+    """The answer to a frame that is dropped, not queued: the client sends a newer one a little later."""
+    return {"error": "busy", "message": message, "retry_ms": BUSY_RETRY_MS}
+
+
+def live_buffer_bytes(config) -> int:
+    """Socket.IO's largest message: a frame of LIVE_MAX_FRAME_MB, even sent as a base64 data URL."""
+    return int(config["LIVE_MAX_FRAME_MB"] * 2**20 * 4 / 3) + 4096
+
+
+def limit_socketio_messages(eio, max_bytes: int) -> None:
+    """Engine.IO refuses messages over max_bytes, but in threading mode it passes no limit to
+    simple-websocket, which would buffer a message of any size before that check: give it the limit,
+    so an oversized message closes the connection (1009) as its first bytes over the limit arrive."""
+    eio.max_http_buffer_size = max_bytes
+    websocket = (getattr(eio, "_async", None) or {}).get("websocket")
+    if getattr(websocket, "__name__", None) == "SimpleWebSocketWSGI":  # engineio's threading driver
+        eio._async = {**eio._async, "websocket": functools.partial(websocket, max_message_size=max_bytes)}
+
+
+def frame_bytes(data, max_bytes: int | None = None) -> bytes:
+    """JPEG bytes from a frame message: raw bytes, {"image": bytes}, or a base64 data URL string.
+
+    MediaError empty (no bytes), corrupt (bad base64) or too_large (over max_bytes, default no limit).
+    Example: frame_bytes({"image": "data:image/jpeg;base64,/9j/..."}) == b"\xff\xd8\xff..."
+    """
     if isinstance(data, dict):
         data = data.get("image")
     if isinstance(data, str):
+        if max_bytes is not None and len(data) > max_bytes * 4 // 3 + 100:  # measured before decoding it
+            raise MediaError("too_large", f"the frame is over the {max_bytes / 2**20:.1f} MB limit")
         try:
             data = base64.b64decode(data.split(",", 1)[-1], validate=True)
         except ValueError as exc:
             raise MediaError("corrupt", "the frame is not valid base64") from exc
     if not isinstance(data, (bytes, bytearray)):
         raise MediaError("empty", "send the frame as JPEG bytes")
+    if max_bytes is not None and len(data) > max_bytes:
+        raise MediaError("too_large", f"the frame is {len(data) / 2**20:.1f} MB, over the {max_bytes / 2**20:.1f} MB limit")
     return bytes(data)
 
 
-def client_source(auth) -> int:
+def client_source(auth) -> SourceRef:
+    """auth's source_id when that source exists, else the webcam source named auth's name (default
+    "webcam"), created when missing. While the database is unreachable the client still connects: its
+    source is kept by id, kind and name, and resolved when its sightings are written."""
     auth = auth if isinstance(auth, dict) else {}
-    if auth.get("source_id") is not None:
-        source = queries.get_source(int(auth["source_id"]))
-        if source is not None:
-            return source.id
-    return queries.source_named("webcam", str(auth.get("name") or "webcam")[:120]).id
+    wanted = int(auth["source_id"]) if auth.get("source_id") is not None else None
+    source = SourceRef(wanted, "webcam", str(auth.get("name") or "webcam")[:120])
+    try:
+        return replace(source, source_id=queries.resolve_source(source))
+    except SQLAlchemyError as exc:
+        log.warning("live: the database is unreachable, the client's source is resolved later: %s", exc)
+        return source
 
 
 def _camera_id(data) -> int:
@@ -91,20 +136,46 @@ class LiveNamespace(Namespace):
     def __init__(self, namespace: str = LIVE_NAMESPACE):
         super().__init__(namespace)
         self.clients: dict[str, LiveClient] = {}
+        self.may_watch: set[str] = set()  # signed in (or access control off): may watch IP cameras
 
     def on_connect(self, auth=None):
+        allowed = may_connect(auth, "LIVE_PUBLIC")
+        if not allowed:
+            raise ConnectionRefusedError("login_required")
+        if allowed is True and auth_enabled():
+            self.may_watch.discard(request.sid)  # a public webcam client: frames yes, server cameras no
+        else:
+            self.may_watch.add(request.sid)
         self.clients[request.sid] = LiveClient(
             client_source(auth), FaceTracker(max_missed=LIVE_MAX_MISSED),
             AlertPolicy(cooldown_s=current_app.config["ALERT_COOLDOWN_S"]))
-        emit("ready", {"source_id": self.clients[request.sid].source_id})
+        emit("ready", {"source_id": self.clients[request.sid].source_id})  # None while the database is away
 
     def on_frame(self, data):
+        """Each event runs on its own thread (async handlers): a frame that comes while the client's previous
+        one is in flight, or while LIVE_MAX_WAITING_FRAMES frames are, is answered "busy" at once instead of
+        waiting for the detector, so a flood costs microseconds per frame and never piles threads up."""
         client = self.clients.get(request.sid)
         if client is None:
             return {"error": "not_connected", "message": "connect to /live first"}
+        if not client.in_flight.acquire(blocking=False):
+            return busy("the previous frame is still being processed: send the next one after its answer")
         try:
-            max_bytes = current_app.config["MAX_UPLOAD_MB"] * 2**20
-            rgb = decode_image(frame_bytes(data), max_bytes=max_bytes)
+            slots = current_app.extensions[FRAME_SLOTS_KEY]
+            if not slots.acquire(blocking=False):
+                return busy("the server is busy with other cameras: this frame was dropped")
+            try:
+                return self._detect_frame(client, data)
+            finally:
+                slots.release()
+        finally:
+            client.in_flight.release()
+
+    def _detect_frame(self, client: LiveClient, data) -> dict:
+        config = current_app.config
+        try:
+            max_bytes = int(config["LIVE_MAX_FRAME_MB"] * 2**20)
+            rgb = decode_image(frame_bytes(data, max_bytes), max_bytes=max_bytes, max_pixels=config["LIVE_MAX_PIXELS"])
         except MediaError as exc:
             return {"error": exc.code, "message": exc.message}
         started = time.perf_counter()
@@ -123,6 +194,8 @@ class LiveNamespace(Namespace):
 
     def on_watch(self, data):
         """Join the room of a camera (a source of kind camera); several cameras may be watched at once."""
+        if request.sid not in self.may_watch:
+            return {"error": "login_required", "message": "sign in to watch the cameras"}
         source = queries.get_source(_camera_id(data))
         if source is None or source.kind != "camera":
             return {"error": "not_found", "message": "no such camera"}
@@ -134,6 +207,7 @@ class LiveNamespace(Namespace):
         return {"camera_id": _camera_id(data)}
 
     def on_disconnect(self, *reason):
+        self.may_watch.discard(request.sid)
         client = self.clients.pop(request.sid, None)
         if client is not None:
             with client.lock:
@@ -141,22 +215,19 @@ class LiveNamespace(Namespace):
 
     @staticmethod
     def _record(client: LiveClient, people) -> None:
-        """Write ended people; while the database is down keep them (bounded) and retry next time."""
-        client.pending.extend(people)
-        del client.pending[:-MAX_PENDING_SIGHTINGS]
-        if not client.pending:
-            return
-        try:
-            queries.add_sightings(client.source_id, client.pending)
-            client.pending.clear()
-        except SQLAlchemyError as exc:
-            log.warning("live: %d sightings wait for the database: %s", len(client.pending), exc)
+        """Write ended people; while the database is down they wait in the durable spool (store.recording)."""
+        recorded = record_sightings(client.source, people)
+        if client.source.source_id is None and recorded.source_id is not None:
+            client.source = replace(client.source, source_id=recorded.source_id)
 
 
 live_namespace = LiveNamespace()
 
 
 def init_app(app) -> None:
-    """Register /live on the socketio extension once; later apps get it from socketio.init_app."""
+    """Register /live on the socketio extension once (later apps get it from socketio.init_app); size the
+    Socket.IO messages and the frames waiting for the detector from app.config (LIVE_MAX_*)."""
+    limit_socketio_messages(socketio.server.eio, live_buffer_bytes(app.config))
+    app.extensions[FRAME_SLOTS_KEY] = threading.BoundedSemaphore(max(1, app.config["LIVE_MAX_WAITING_FRAMES"]))
     if live_namespace not in socketio.namespace_handlers:
         socketio.on_namespace(live_namespace)

@@ -67,10 +67,7 @@ def downgrade():
     with op.batch_alter_table('sightings', schema=None) as batch_op:
         batch_op.drop_constraint('uq_sightings_spool_key', type_='unique')
         batch_op.drop_column('spool_key')
-    with op.batch_alter_table('login_sessions', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_login_sessions_user_id'))
+    # Their indexes go with the tables (MariaDB refuses to drop an index a foreign key needs).
     op.drop_table('login_sessions')
-    with op.batch_alter_table('api_tokens', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_api_tokens_user_id'))
     op.drop_table('api_tokens')
     op.drop_table('users')

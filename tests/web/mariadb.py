@@ -26,6 +26,8 @@ def free_port() -> int:
 class MariaDBServer:
     """mariadbd on 127.0.0.1:<free port> with its data in `base`; a test user and database.
 
+    start() initialises the data directory the first time only: stop() then start() again is the same
+    server (same port, same data) coming back after an outage.
     Example: server = MariaDBServer(tmp); server.start(); url = server.fresh_database(); server.stop()
     """
 
@@ -37,14 +39,16 @@ class MariaDBServer:
 
     def start(self, timeout: float = 30.0) -> None:
         data = self.base / "data"
-        subprocess.run(["mariadb-install-db", "--no-defaults", "--user=root", f"--datadir={data}", "--skip-test-db"],
-                       check=True, capture_output=True)
+        first_start = not data.exists()
+        if first_start:
+            subprocess.run(["mariadb-install-db", "--no-defaults", "--user=root", f"--datadir={data}", "--skip-test-db"],
+                           check=True, capture_output=True)
         self.process = subprocess.Popen(
             ["mariadbd", "--no-defaults", "--user=root", f"--datadir={data}", f"--socket={self.socket}",
              f"--port={self.port}", "--bind-address=127.0.0.1", f"--pid-file={self.base / 'mysqld.pid'}",
              "--skip-name-resolve", "--character-set-server=utf8mb4", "--collation-server=utf8mb4_unicode_ci",
              "--innodb-buffer-pool-size=32M", "--innodb-flush-log-at-trx-commit=0"],
-            stdout=subprocess.DEVNULL, stderr=(self.base / "mysqld.log").open("wb"))
+            stdout=subprocess.DEVNULL, stderr=(self.base / "mysqld.log").open("ab"))
         deadline = time.monotonic() + timeout
         while subprocess.run(["mariadb-admin", "--no-defaults", f"--socket={self.socket}", "-uroot", "ping"],
                              capture_output=True).returncode != 0:
@@ -52,8 +56,9 @@ class MariaDBServer:
                 self.stop()
                 raise RuntimeError(f"mariadbd did not start; see {self.base / 'mysqld.log'}")
             time.sleep(0.2)
-        self.sql_as_root(f"CREATE USER '{USER}'@'127.0.0.1' IDENTIFIED BY '{PASSWORD}'; "
-                         f"GRANT ALL ON `{DATABASE}`.* TO '{USER}'@'127.0.0.1';")
+        if first_start:
+            self.sql_as_root(f"CREATE USER '{USER}'@'127.0.0.1' IDENTIFIED BY '{PASSWORD}'; "
+                             f"GRANT ALL ON `{DATABASE}`.* TO '{USER}'@'127.0.0.1';")
 
     def sql_as_root(self, sql: str) -> None:
         subprocess.run(["mariadb", "--no-defaults", f"--socket={self.socket}", "-uroot", "-e", sql],
@@ -70,7 +75,11 @@ class MariaDBServer:
             connection.close()
         return f"mysql+pymysql://{USER}:{PASSWORD}@127.0.0.1:{self.port}/{DATABASE}?charset=utf8mb4"
 
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
     def stop(self, timeout: float = 15.0) -> None:
+        """Shut the server down (SIGTERM: clean, its data kept for the next start())."""
         if self.process is None:
             return
         self.process.terminate()

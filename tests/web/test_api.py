@@ -186,7 +186,8 @@ def test_bad_stats_queries_are_400(client, query, code):
 
 def test_health(client):
     body = client.get("/api/health").get_json()
-    assert body == {"status": "ok", "database": True, "model_loaded": True, "version": "0.1.0"}
+    assert body == {"status": "ok", "database": True, "model_loaded": True, "version": "0.1.0",
+                    "sightings_waiting": 0, "sightings_dropped": 0}
 
 
 def test_health_is_503_when_the_database_is_unreachable(make_app):

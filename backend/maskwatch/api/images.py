@@ -7,16 +7,18 @@ import time
 
 import cv2
 from flask import current_app
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..detection.draw import draw_detections
 from ..detector_service import get_detector
 from ..media import decode_image
 from ..store import queries, utcnow
+from ..store.recording import record_sightings
+from ..store.spool import SourceRef
 from ..tracking import FaceTracker
 from .errors import ApiError
 from .parser import Blueprint
 from .schemas import ErrorSchema, ImageQuerySchema, ImageResultSchema, UploadSchema
-from .sources import source_or_404
 
 bp = Blueprint("images", __name__, url_prefix="/api/images", description="Detect masks in a picture")
 
@@ -31,10 +33,17 @@ def read_upload(storage, max_bytes: int) -> bytes:
     return data
 
 
-def upload_source(source_id: int | None, kind: str, default_name: str):
-    if source_id is None:
-        return queries.source_named(kind, default_name)
-    return source_or_404(source_id)
+def upload_source(source_id: int | None, kind: str, default_name: str) -> SourceRef:
+    """The given source (404 when there is none) or the first of (kind, default_name), created when missing.
+    While the database is unreachable it stays unresolved and the sightings wait in the spool."""
+    wanted = SourceRef(source_id) if source_id is not None else SourceRef(kind=kind, name=default_name)
+    try:
+        resolved = queries.resolve_source(wanted)
+    except SQLAlchemyError:
+        return wanted
+    if resolved is None:
+        raise ApiError(404, "not_found", f"no source {source_id}")
+    return SourceRef(resolved)
 
 
 def jpeg_data_url(rgb) -> str:
@@ -52,17 +61,18 @@ def jpeg_data_url(rgb) -> str:
 def detect_image(query, files):
     """Faces with boxes, labels and scores; each face is recorded as one sighting."""
     max_bytes = current_app.config["MAX_UPLOAD_MB"] * 2**20
-    rgb = decode_image(read_upload(files["file"], max_bytes), max_bytes=max_bytes)
+    rgb = decode_image(read_upload(files["file"], max_bytes), max_bytes=max_bytes,
+                       max_pixels=current_app.config["MAX_IMAGE_PIXELS"])
     source = upload_source(query["source_id"], "image", UPLOADS_SOURCE)
     started = time.perf_counter()
     detections = get_detector().detect(rgb)
     ms = (time.perf_counter() - started) * 1000
     tracker = FaceTracker(min_frames=1)  # an image is one frame: every face is a person
     faces = tracker.update(detections, utcnow()).faces
-    written = queries.add_sightings(source.id, tracker.close_all())
-    body = {"source_id": source.id, "width": int(rgb.shape[1]), "height": int(rgb.shape[0]),
+    recorded = record_sightings(source, tracker.close_all())
+    body = {"source_id": recorded.source_id, "width": int(rgb.shape[1]), "height": int(rgb.shape[0]),
             "faces": [{**f.detection.to_dict(), "verdict": f.verdict} for f in faces],
-            "sightings": written, "ms": round(ms, 1)}
+            "sightings": recorded.written, "sightings_waiting": recorded.waiting, "ms": round(ms, 1)}
     if query["annotate"]:
         body["annotated"] = jpeg_data_url(draw_detections(rgb, detections))
     return body

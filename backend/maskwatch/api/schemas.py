@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timezone
+from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask_smorest.fields import Upload
@@ -12,6 +12,12 @@ from ..store import JOB_STATUSES, SOURCE_KINDS, VERDICTS
 from ..store.models import CAMERA_STATES
 
 LABELS = ("mask", "no_mask", "incorrect")
+#: Ids are INTEGER columns: a larger number cannot name a row and would overflow the database driver.
+MAX_ROW_ID = 2**31 - 1
+#: Dates a query may name: far from year 1 and 9999, where a day's arithmetic or a time zone overflows.
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9998, 12, 31)
+IN_DAYS = validate.Range(min=FIRST_DAY, max=LAST_DAY)
+IN_TIMES = validate.Range(min=datetime(1900, 1, 1, tzinfo=timezone.utc), max=datetime(9998, 12, 31, tzinfo=timezone.utc))
 CAMERA_SCHEMES = ("rtsp", "rtsps", "http", "https", "file")
 
 
@@ -20,6 +26,11 @@ def _check_tz(value: str) -> None:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ValidationError(f"unknown time zone {value!r} (use an IANA name such as Europe/Paris)") from exc
+
+
+def row_id(**kwargs) -> fields.Int:
+    """An id in a query: 1 .. MAX_ROW_ID, else 400."""
+    return fields.Int(validate=validate.Range(min=1, max=MAX_ROW_ID), **kwargs)
 
 
 class ErrorSchema(Schema):
@@ -84,7 +95,7 @@ class FaceSchema(Schema):
 
 
 class ImageQuerySchema(Schema):
-    source_id = fields.Int(load_default=None, metadata={"description": "default: the 'uploads' image source"})
+    source_id = row_id(load_default=None, metadata={"description": "default: the 'uploads' image source"})
     annotate = fields.Bool(load_default=False, metadata={"description": "also return the annotated JPEG"})
 
 
@@ -98,12 +109,13 @@ class ImageResultSchema(Schema):
     height = fields.Int()
     faces = fields.List(fields.Nested(FaceSchema))
     sightings = fields.Int(metadata={"description": "rows written: one per face"})
+    sightings_waiting = fields.Int(metadata={"description": "faces whose sighting waits in the spool (the database is unreachable)"})
     ms = fields.Float()
     annotated = fields.Str(metadata={"description": "data:image/jpeg;base64,... when annotate=true"})
 
 
 class VideoQuerySchema(Schema):
-    source_id = fields.Int(load_default=None, metadata={"description": "default: a new video source named after the file"})
+    source_id = row_id(load_default=None, metadata={"description": "default: a new video source named after the file"})
 
 
 # --- jobs ----------------------------------------------------------------------------------------
@@ -115,6 +127,7 @@ class JobSchema(Schema):
     progress = fields.Float(metadata={"description": "0-1"})
     error = fields.Str(allow_none=True)
     source_id = fields.Int(allow_none=True)
+    attempts = fields.Int(metadata={"description": "runs started; a server restart runs an interrupted job again up to JOB_MAX_ATTEMPTS"})
     created_at = fields.Str()
     started_at = fields.Str(allow_none=True)
     finished_at = fields.Str(allow_none=True)
@@ -135,15 +148,16 @@ class SightingSchema(Schema):
 
 
 class SightingQuerySchema(Schema):
-    source_id = fields.Int(load_default=None)
+    source_id = row_id(load_default=None)
     verdict = fields.Str(load_default=None, validate=validate.OneOf(VERDICTS))
-    start = fields.AwareDateTime(load_default=None, default_timezone=timezone.utc,
+    start = fields.AwareDateTime(load_default=None, default_timezone=timezone.utc, validate=IN_TIMES,
                                  metadata={"description": "ISO 8601; without an offset it is UTC"})
-    end = fields.AwareDateTime(load_default=None, default_timezone=timezone.utc, metadata={"description": "exclusive"})
+    end = fields.AwareDateTime(load_default=None, default_timezone=timezone.utc, validate=IN_TIMES,
+                               metadata={"description": "exclusive"})
 
 
 class SightingPageQuerySchema(SightingQuerySchema):
-    page = fields.Int(load_default=1, validate=validate.Range(min=1))
+    page = fields.Int(load_default=1, validate=validate.Range(min=1, max=MAX_ROW_ID))
     per_page = fields.Int(load_default=50, validate=validate.Range(min=1, max=500))
 
 
@@ -158,9 +172,9 @@ class SightingPageSchema(Schema):
 # --- stats ---------------------------------------------------------------------------------------
 
 class StatsQuerySchema(Schema):
-    source_id = fields.Int(load_default=None, metadata={"description": "default: every source"})
-    start = fields.Date(load_default=None, metadata={"description": "first local day (default: see each route)"})
-    end = fields.Date(load_default=None, metadata={"description": "last local day, inclusive (default: today)"})
+    source_id = row_id(load_default=None, metadata={"description": "default: every source"})
+    start = fields.Date(load_default=None, validate=IN_DAYS, metadata={"description": "first local day (default: see each route)"})
+    end = fields.Date(load_default=None, validate=IN_DAYS, metadata={"description": "last local day, inclusive (default: today)"})
     tz = fields.Str(load_default="UTC", metadata={"description": "the caller's IANA time zone"})
 
     @validates("tz")
@@ -204,6 +218,8 @@ class HealthSchema(Schema):
     database = fields.Bool()
     model_loaded = fields.Bool()
     version = fields.Str()
+    sightings_waiting = fields.Int(metadata={"description": "people in the local spool, written when the database answers"})
+    sightings_dropped = fields.Int(metadata={"description": "people the full spool let go (SPOOL_MAX_ROWS)"})
 
 
 # --- access control ------------------------------------------------------------------------------

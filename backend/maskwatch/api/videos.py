@@ -27,26 +27,29 @@ def save_upload(storage, folder: Path, max_bytes: int) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{uuid.uuid4().hex}.video"
     size = 0
-    with path.open("wb") as out:
-        while chunk := storage.stream.read(CHUNK):
-            size += len(chunk)
-            if size > max_bytes:
-                out.close()
-                path.unlink()
-                raise ApiError(413, "too_large", f"the video is over the {max_bytes / 2**20:.0f} MB limit")
-            out.write(chunk)
+    try:
+        with path.open("wb") as out:
+            while chunk := storage.stream.read(CHUNK):
+                size += len(chunk)
+                if size > max_bytes:
+                    raise ApiError(413, "too_large", f"the video is over the {max_bytes / 2**20:.0f} MB limit")
+                out.write(chunk)
+    except BaseException:  # too large, or the client went away mid-upload: keep nothing
+        path.unlink(missing_ok=True)
+        raise
     return path
 
 
-def check_video(path: Path) -> None:
-    """415 unless the content is a video container, 400 if it has no readable frame; removes a bad file."""
+def check_video(path: Path, max_seconds: float) -> None:
+    """415 unless the content is a video container, 400 if it has no readable frame, 413 if it is too big
+    or lasts longer than max_seconds; a refused file is removed (whatever the reason)."""
     try:
         with path.open("rb") as f:
             head = f.read(16)
         if head and not looks_like_video(head):
             raise MediaError("unsupported_type", "not an MP4, MOV, AVI or WebM video")
-        probe_video(path)
-    except MediaError:
+        probe_video(path, max_seconds=max_seconds)
+    except BaseException:
         path.unlink(missing_ok=True)
         raise
 
@@ -62,15 +65,19 @@ def display_name(filename: str | None) -> str:
 @bp.arguments(UploadSchema, location="files")
 @bp.response(202, JobSchema)
 @bp.alt_response(400, schema=ErrorSchema, description="empty or unreadable video")
-@bp.alt_response(413, schema=ErrorSchema, description="over MAX_VIDEO_MB")
+@bp.alt_response(413, schema=ErrorSchema, description="over MAX_VIDEO_MB, over 3840x2160 or longer than MAX_VIDEO_SECONDS")
 @bp.alt_response(415, schema=ErrorSchema, description="not an MP4, MOV, AVI or WebM video")
 def upload_video(query, files):
     """Start a job; poll GET /api/jobs/<id> or listen to 'job' events on the /jobs Socket.IO namespace."""
     storage = files["file"]
+    given = source_or_404(query["source_id"]) if query["source_id"] is not None else None  # 404 before storing
     path = save_upload(storage, Path(current_app.instance_path) / "uploads", current_app.config["MAX_VIDEO_MB"] * 2**20)
-    check_video(path)
-    source = source_or_404(query["source_id"]) if query["source_id"] is not None \
-        else queries.create_source("video", display_name(storage.filename))
-    job = queries.create_job("video", source.id, str(path))
+    check_video(path, current_app.config["MAX_VIDEO_SECONDS"])
+    try:
+        source = given or queries.create_source("video", display_name(storage.filename))
+        job = queries.create_job("video", source.id, str(path))
+    except BaseException:  # no job will ever read it
+        path.unlink(missing_ok=True)
+        raise
     get_runner().submit_video(job.id)
     return job.to_dict()

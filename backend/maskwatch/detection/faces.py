@@ -109,6 +109,9 @@ class MtcnnFaceDetector:
         if not frames:
             return []
         resized = [self._resize(np.ascontiguousarray(f)) for f in frames]
+        fits = [self._pyramid_fits(r[0]) for r in resized]
+        if not all(fits):  # facenet-pytorch fails on a frame too small for its smallest face; none fits there
+            return [self.detect_batch([f])[0] if ok else [] for f, ok in zip(frames, fits)]
         shapes = {r[0].shape for r in resized}
         with torch.inference_mode():
             if len(shapes) == 1:
@@ -120,6 +123,10 @@ class MtcnnFaceDetector:
         for (frame, scale), fb, fp, fl, original in zip(resized, boxes, probs, points, frames):
             results.append(self._to_faces(fb, fp, fl, scale, original.shape))
         return results
+
+    def _pyramid_fits(self, frame: np.ndarray) -> bool:
+        """MTCNN's image pyramid has a level (facenet-pytorch's own arithmetic): the frame holds a min_face_size face."""
+        return min(frame.shape[:2]) * (12.0 / self.mtcnn.min_face_size) >= 12
 
     def _to_faces(self, boxes, probs, points, scale, shape) -> list[Face]:
         if boxes is None or len(boxes) == 0:

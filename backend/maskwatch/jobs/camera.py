@@ -29,13 +29,13 @@ from ..extensions import socketio
 from ..media.camera import CameraError, CameraStream
 from ..media.urls import mask_text
 from ..store import queries, utcnow
+from ..store.recording import get_recorder, record_sightings
+from ..store.spool import SourceRef
 from ..tracking import FaceTracker
 
 log = logging.getLogger(__name__)
 LIVE_NAMESPACE = "/live"
 ALERT_MESSAGES = {"no_mask": "Please wear a mask.", "incorrect": "Please wear your mask over your nose and mouth."}
-#: People kept while the database is unreachable; the oldest go first beyond this.
-MAX_PENDING_SIGHTINGS = 1000
 HEARTBEAT_S = 1.0
 
 
@@ -91,13 +91,13 @@ class CameraWorker:
         self.should_stop = should_stop
         self.owner = owner or worker_name()
         self.settings = settings or CameraSettings.from_config(current_app.config)
-        self.pending: list = []
         self.last_beat = 0.0
         self.frames_processed = 0
 
     def run(self) -> str:
         if not queries.claim_camera(self.source_id, self.owner, self.settings.stale_s):
             return "busy"
+        get_recorder().keep_flushing()  # in a Celery worker, rows an earlier worker left are written from here too
         source = queries.get_source(self.source_id)
         url, rate = source.url, source.detect_fps or self.settings.detect_fps
         self.tracker = FaceTracker(max_missed=max(3, math.ceil(rate)))  # a person is lost after ~1 s without a face
@@ -187,16 +187,8 @@ class CameraWorker:
         socketio.emit(event, payload, namespace=LIVE_NAMESPACE, to=camera_room(self.source_id))
 
     def _record(self, people) -> None:
-        """Write ended people; while the database is down keep them (bounded) and retry next time."""
-        self.pending.extend(people)
-        del self.pending[:-MAX_PENDING_SIGHTINGS]
-        if not self.pending:
-            return
-        try:
-            queries.add_sightings(self.source_id, self.pending)
-            self.pending.clear()
-        except SQLAlchemyError as exc:
-            log.warning("camera %s: %d sightings wait for the database: %s", self.source_id, len(self.pending), exc)
+        """Write ended people; while the database is down they wait in the durable spool (store.recording)."""
+        record_sightings(SourceRef(self.source_id), people)
 
 
 def run_camera(source_id: int, should_stop: Callable[[], bool] = lambda: False) -> str:

@@ -1,5 +1,6 @@
 """A video job: detect every N-th frame, track in between, write the annotated H.264 video, the
-per-track results JSON and one sighting per person. Failures are recorded on the job, never raised."""
+per-track results JSON and one sighting per person. Failures are recorded on the job, never raised,
+except a database that stays unreachable (run_video_job says what happens then)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ import math
 import time
 from datetime import timedelta
 from pathlib import Path
+from typing import Callable, TypeVar
 
 from flask import current_app
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from ..detection.draw import draw_detections
 from ..detector_service import get_detector
@@ -23,6 +26,7 @@ from ..tracking import FaceTracker
 log = logging.getLogger(__name__)
 JOBS_NAMESPACE = "/jobs"
 PROGRESS_EVERY_S = 0.5
+T = TypeVar("T")
 
 
 def publish(job_id: str) -> None:
@@ -31,29 +35,72 @@ def publish(job_id: str) -> None:
     socketio.emit("job", job.to_dict(), namespace=JOBS_NAMESPACE)
 
 
+def report_progress(job_id: str, progress: float) -> None:
+    """Best effort: while the database is unreachable the job goes on without telling its progress."""
+    try:
+        queries.update_job(job_id, progress=progress)
+        publish(job_id)
+    except SQLAlchemyError as exc:
+        queries.rollback()
+        log.warning("video job %s: progress not recorded: %s", job_id, exc)
+
+
+def when_the_database_answers(write: Callable[[], T], wait_s: float) -> T:
+    """write(), tried again while the database is unreachable (1 s apart, doubling to 30 s) for up to wait_s
+    seconds; then its OperationalError is raised."""
+    deadline, delay = time.monotonic() + wait_s, 1.0
+    while True:
+        try:
+            return write()
+        except OperationalError as exc:
+            queries.rollback()
+            if time.monotonic() + delay > deadline:
+                raise
+            log.warning("video job: the database is unreachable, trying again in %.0f s: %s", delay, exc)
+            time.sleep(delay)
+            delay = min(30.0, delay * 2)
+
+
 def run_video_job(job_id: str) -> None:
     """Run inside an app context (a runner does that). Safe to run again: a finished job is left as it is,
-    and a rerun of an interrupted one replaces the sightings the first run wrote."""
+    and a rerun of an interrupted one replaces the sightings the first run wrote. Each run counts in the
+    job's attempts (webserver.prepare_database requeues an interrupted job while attempts < JOB_MAX_ATTEMPTS).
+
+    If the database is away when the job ends, its result (sightings and status, one transaction) is
+    written when it answers, waiting up to JOB_DATABASE_WAIT_S; after that the job stays as the database
+    has it (running) and the next server start runs it again.
+    """
     job = queries.get_job(job_id)
     if job is None or job.status == "done":
         return
     started = utcnow()
-    queries.update_job(job_id, status="running", started_at=started)
+    queries.start_job(job_id, started)
     publish(job_id)
+    wait_s = float(current_app.config["JOB_DATABASE_WAIT_S"])
     try:
-        results = process_video(job_id, Path(job.input_path), job.source_id, started)
-        queries.update_job(job_id, status="done", progress=1.0, finished_at=utcnow(), **results)
+        process_video(job_id, Path(job.input_path), job.source_id, started, wait_s)
     except MediaError as exc:
-        queries.update_job(job_id, status="failed", error=exc.message, finished_at=utcnow())
+        when_the_database_answers(lambda: queries.update_job(job_id, status="failed", error=exc.message,
+                                                             finished_at=utcnow()), wait_s)
+    except OperationalError:
+        raise  # the database stayed away: the job is not failed, the next start (or Celery's retry) runs it again
     except Exception as exc:  # a broken job must not take the worker down
         log.exception("video job %s failed", job_id)
-        queries.update_job(job_id, status="failed", error=f"{type(exc).__name__}: {exc}", finished_at=utcnow())
-    publish(job_id)
+        error = f"{type(exc).__name__}: {exc}"
+        when_the_database_answers(lambda: queries.update_job(job_id, status="failed", error=error,
+                                                             finished_at=utcnow()), wait_s)
+    try:
+        publish(job_id)
+    except SQLAlchemyError as exc:  # the outcome is written; the event is only news
+        queries.rollback()
+        log.warning("video job %s: no final event: %s", job_id, exc)
 
 
-def process_video(job_id: str, path: Path, source_id: int, started) -> dict:
-    """Returns the job columns to set: output_path, result_path."""
-    info = probe_video(path)
+def process_video(job_id: str, path: Path, source_id: int, started, wait_s: float = 0.0) -> None:
+    """Writes the annotated video and the results JSON, then (in one transaction, waiting up to wait_s
+    for an unreachable database) the sightings and the job's done state with output_path, result_path."""
+    max_seconds = current_app.config["MAX_VIDEO_SECONDS"]
+    info = probe_video(path, max_seconds=max_seconds)
     every = max(1, current_app.config["DETECT_EVERY_N_FRAMES"])
     detector = get_detector()
     # A person is lost after about one second without a face.
@@ -63,15 +110,14 @@ def process_video(job_id: str, path: Path, source_id: int, started) -> dict:
     video_path, result_path = out_dir / f"{job_id}.mp4", out_dir / f"{job_id}.json"
     detections, last_publish, frames_done = [], 0.0, 0
     with H264Writer(video_path, info.fps, (info.width, info.height)) as writer:
-        for index, seconds, frame in iter_video_frames(path):
+        for index, seconds, frame in iter_video_frames(path, info=info, max_seconds=max_seconds):
             if index % every == 0:
                 detections = detector.detect(frame)
                 tracker.update(detections, seconds)
             writer.write(draw_detections(frame, detections))
             frames_done = index + 1
             if time.monotonic() - last_publish > PROGRESS_EVERY_S:
-                queries.update_job(job_id, progress=min(0.99, frames_done / info.frames))
-                publish(job_id)
+                report_progress(job_id, min(0.99, frames_done / info.frames))
                 last_publish = time.monotonic()
     tracker.close_all()
     people = tracker.closed
@@ -83,11 +129,16 @@ def process_video(job_id: str, path: Path, source_id: int, started) -> dict:
     result_path.write_text(json.dumps(result, indent=1))
     for p in people:
         p.seen_at, p.ended_at = started + timedelta(seconds=p.seen_at), started + timedelta(seconds=p.ended_at)
-    queries.replace_job_sightings(job_id, source_id, people)
-    return {"output_path": str(video_path), "result_path": str(result_path)}
+    when_the_database_answers(lambda: queries.finish_video_job(job_id, source_id, people, output_path=str(video_path),
+                                                               result_path=str(result_path)), wait_s)
 
 
-@socketio.on("connect", namespace=JOBS_NAMESPACE)
 def accept_jobs_client(auth=None):
-    """Anyone may listen to job progress (the 'job' event carries no secrets)."""
+    """Job progress for the signed-in, or for anyone when uploads are public or access control is off."""
+    from flask_socketio import ConnectionRefusedError
+
+    from ..auth.access import may_connect
+
+    if not may_connect(auth, "UPLOADS_PUBLIC"):
+        raise ConnectionRefusedError("login_required")
     return True

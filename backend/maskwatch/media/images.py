@@ -1,9 +1,15 @@
-"""Images checked by content (magic bytes, not the file name), size and pixel count, then decoded."""
+"""Images checked by content (magic bytes, not the file name), size and pixel count, then decoded.
+
+Hostile input is refused with a MediaError before it costs memory: the pixel count comes from the
+header (Pillow's open reads only that) and is checked before a single pixel is decoded, and only
+Pillow's JPEG, PNG and WebP plugins ever see the bytes. Multi-picture files give their first picture:
+an MPO (a JPEG with more pictures after it, as phones write depth or gain maps) its primary photo, an
+animated PNG or WebP its first frame.
+"""
 
 from __future__ import annotations
 
 import io
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -12,9 +18,16 @@ from PIL import Image
 from .errors import MediaError
 
 DEFAULT_MAX_BYTES = 25 * 1024 * 1024
-#: 40 megapixels: more than any camera frame, far less than a decompression bomb.
+#: 40 megapixels: more than most camera photos, far less than a decompression bomb. Decoding costs
+#: about 10 bytes per pixel for JPEG and PNG and 23 for WebP (Pillow's WebP decoder keeps RGBA canvases).
 DEFAULT_MAX_PIXELS = 40_000_000
-IMAGE_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+#: Pillow format names -> MIME type; MPO is a JPEG with extra pictures appended.
+IMAGE_FORMATS = {"JPEG": "image/jpeg", "MPO": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+#: The only Pillow plugins that may parse an upload (MPO comes through the JPEG plugin).
+PILLOW_PLUGINS = ("JPEG", "PNG", "WEBP")
+#: What Pillow's parsers raise on damaged data (struct.error is unpacking a short header, EOFError
+#: running out of frames); anything else is a bug worth a stack trace.
+DECODE_ERRORS = (OSError, ValueError, SyntaxError, EOFError, IndexError, KeyError, TypeError)
 
 
 def sniff_image_type(data: bytes) -> str | None:
@@ -28,9 +41,20 @@ def sniff_image_type(data: bytes) -> str | None:
     return None
 
 
+def check_pixels(width: int, height: int, max_pixels: int) -> None:
+    """MediaError too_many_pixels when width x height is over max_pixels."""
+    if width * height > max_pixels:
+        raise MediaError("too_many_pixels", f"the image is {width}x{height} pixels, over the limit of {max_pixels:,}")
+
+
 def decode_image(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
     """RGB uint8 array (H, W, 3) from JPEG/PNG/WebP bytes; MediaError for anything else.
 
+    Args:
+        data: the file's bytes.
+        max_bytes: larger inputs get MediaError too_large, default 25 MB.
+        max_pixels: images whose header claims more pixels get too_many_pixels, default 40 million.
+    Codes: empty, too_large, unsupported_type, too_many_pixels, corrupt.
     Example: decode_image(open("photo.jpg", "rb").read()).shape == (720, 1280, 3)
     """
     if not data:
@@ -40,23 +64,21 @@ def decode_image(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES, max_pixels: in
     if sniff_image_type(data) is None:
         raise MediaError("unsupported_type", "not a JPEG, PNG or WebP image")
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
-            if image.format not in IMAGE_FORMATS:
-                raise MediaError("unsupported_type", f"{image.format} images are not supported")
-            width, height = image.size
-            if width * height > max_pixels:
-                raise MediaError("too_many_pixels", f"the image is {width}x{height} pixels, over the limit of {max_pixels:,}")
-            image.load()
-            rgb = image.convert("RGB")
+        image = Image.open(io.BytesIO(data), formats=PILLOW_PLUGINS)  # reads the header only
+        if image.format not in IMAGE_FORMATS:
+            raise MediaError("unsupported_type", f"{image.format} images are not supported")
+        check_pixels(*image.size, max_pixels)
+        image.load()  # the first picture or frame only
+        rgb = image if image.mode == "RGB" else image.convert("RGB")
+        return np.asarray(rgb)
     except MediaError:
         raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+    except Image.DecompressionBombError as exc:  # Pillow's own, far larger, limit
         raise MediaError("too_many_pixels", f"the image has too many pixels: {exc}") from exc
-    except (OSError, ValueError, SyntaxError, Image.UnidentifiedImageError) as exc:
+    except Image.UnidentifiedImageError as exc:
+        raise MediaError("corrupt", "the image is damaged: its header cannot be read") from exc
+    except DECODE_ERRORS as exc:
         raise MediaError("corrupt", f"the image is damaged or truncated ({exc})") from exc
-    return np.asarray(rgb)
 
 
 def read_image(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Iterable, Iterator, Protocol
 
 import sqlalchemy as sa
 
 from ..extensions import db
 from .models import VERDICTS, Job, Sighting, Source, utcnow
+from .spool import SourceRef, SpooledSighting
+
+log = logging.getLogger(__name__)
 
 
 class SightingLike(Protocol):
@@ -66,6 +71,24 @@ def source_named(kind: str, name: str) -> Source:
     return source or create_source(kind, name)
 
 
+def resolve_source(ref: SourceRef) -> int | None:
+    """The id of ref's source: ref.source_id when that source exists, else the first source of
+    (ref.kind, ref.name), created when missing; None when neither is there.
+
+    Raises sqlalchemy.exc.SQLAlchemyError (after a rollback) when the database is unreachable.
+    Example: resolve_source(SourceRef(kind="webcam", name="Door")) -> 4
+    """
+    try:
+        if ref.source_id is not None and db.session.get(Source, ref.source_id) is not None:
+            return ref.source_id
+        if ref.kind and ref.name:
+            return source_named(ref.kind, ref.name).id
+        return None
+    except sa.exc.SQLAlchemyError:
+        db.session.rollback()
+        raise
+
+
 def delete_source(source: Source) -> None:
     """Delete a source and its sightings (explicitly: SQLite does not enforce ON DELETE by default)."""
     db.session.execute(sa.delete(Sighting).where(Sighting.source_id == source.id))
@@ -102,11 +125,27 @@ def _write_rows(rows: list, *before) -> int:
     return len(rows)
 
 
-def replace_job_sightings(job_id: str, source_id: int, people: Iterable[SightingLike]) -> int:
-    """Write a video job's people in one transaction, replacing any rows an earlier run of the same job
-    wrote: a retried job is counted once. Each person needs a track_id (unique per job)."""
-    rows = [_sighting(source_id, p, job_id=job_id, track_id=int(p.track_id)) for p in people]
-    return _write_rows(rows, sa.delete(Sighting).where(Sighting.job_id == job_id))
+def write_spooled(rows: list[SpooledSighting]) -> int:
+    """Write spooled sightings in one transaction, skipping those whose spool_key is already there (an
+    earlier flush wrote them and died before it could empty the spool) and those whose source is gone
+    (deleted with its sightings meanwhile); returns how many rows were added.
+
+    Raises sqlalchemy.exc.SQLAlchemyError (after a rollback) when the database is unreachable, or when
+    another process wrote the same keys at the same moment (the unique spool_key refuses them).
+    """
+    if not rows:
+        return 0
+    sources = {ref: resolve_source(ref) for ref in {row.source for row in rows}}
+    try:
+        present = set(db.session.scalars(sa.select(Sighting.spool_key)
+                                         .where(Sighting.spool_key.in_([row.spool_key for row in rows]))))
+    except sa.exc.SQLAlchemyError:
+        db.session.rollback()
+        raise
+    new = [row for row in rows if row.spool_key not in present and sources[row.source] is not None]
+    if len(new) + len(present) < len(rows):
+        log.warning("spooled sightings of a deleted source dropped: %d", len(rows) - len(new) - len(present))
+    return _write_rows([_sighting(sources[row.source], row, spool_key=row.spool_key) for row in new])
 
 
 def job_sighting_count(job_id: str) -> int:
@@ -160,12 +199,42 @@ def update_job(job_id: str, **values) -> None:
     db.session.commit()
 
 
-def fail_interrupted_jobs() -> int:
-    """Mark jobs left queued or running by a previous process as failed; returns how many."""
-    result = db.session.execute(sa.update(Job).where(Job.status.in_(("queued", "running")))
-                                .values(status="failed", error="interrupted by a server restart", finished_at=utcnow()))
+def start_job(job_id: str, started_at: datetime) -> int:
+    """Mark a job running and count the run in its attempts; returns the attempts so far (this one included)."""
+    db.session.execute(sa.update(Job).where(Job.id == job_id)
+                       .values(status="running", started_at=started_at, error=None, attempts=Job.attempts + 1))
     db.session.commit()
-    return result.rowcount
+    return int(db.session.scalar(sa.select(Job.attempts).where(Job.id == job_id)))
+
+
+def finish_video_job(job_id: str, source_id: int, people: Iterable[SightingLike], **values) -> int:
+    """Write a video job's people and mark it done (`values`: output_path, result_path), all in one
+    transaction, replacing the rows an earlier run of the same job wrote: a rerun counts its people once.
+    Each person needs a track_id (unique per job). Returns how many sightings were written.
+    """
+    rows = [_sighting(source_id, p, job_id=job_id, track_id=int(p.track_id)) for p in people]
+    done = sa.update(Job).where(Job.id == job_id).values(status="done", progress=1.0, finished_at=utcnow(), **values)
+    return _write_rows(rows, sa.delete(Sighting).where(Sighting.job_id == job_id), done)
+
+
+def recover_interrupted_jobs(max_attempts: int) -> list[str]:
+    """What a starting server does with the jobs the last process left queued or running: those whose
+    upload is still there and that were started fewer than `max_attempts` times are queued again (their
+    ids are returned, to be run again from the start), the others are failed with the reason.
+    Example: recover_interrupted_jobs(2) -> ["5f0c..."]
+    """
+    again = []
+    for job in list(db.session.scalars(sa.select(Job).where(Job.status.in_(("queued", "running"))).order_by(Job.created_at))):
+        if not job.input_path or not Path(job.input_path).is_file():
+            job.status, job.error, job.finished_at = "failed", "its upload is gone", utcnow()
+        elif job.attempts >= max(1, max_attempts):
+            times = {1: "once", 2: "twice"}.get(job.attempts, f"{job.attempts} times")
+            job.status, job.error, job.finished_at = "failed", f"interrupted by a server restart {times}", utcnow()
+        else:
+            job.status, job.progress = "queued", 0.0
+            again.append(job.id)
+    db.session.commit()
+    return again
 
 
 # --- cameras -------------------------------------------------------------------------------------
@@ -226,6 +295,11 @@ def release_camera(source_id: int, owner: str, state: str, error: str | None = N
         values["camera_enabled"] = False
     db.session.execute(sa.update(Source).where(Source.id == source_id, Source.camera_owner == owner).values(**values))
     db.session.commit()
+
+
+def rollback() -> None:
+    """Forget the session's failed transaction (the database went away) so that the next query tries again."""
+    db.session.rollback()
 
 
 def database_reachable() -> bool:

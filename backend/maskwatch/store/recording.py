@@ -1,0 +1,175 @@
+"""Writing sightings without losing any: record_sightings is the one function the live page, the camera
+workers and the image uploads write people with. While the database answers, rows go straight in;
+when a write fails, they wait in the spool (store.spool, instance/spool.sqlite3) and a flusher thread
+writes them, exactly once, when it answers again.
+
+- While rows wait, new ones join them instead of trying the database first, so a live client never
+  waits on a dead server more than once; each one wakes the flusher.
+- The flusher runs only while rows wait: started when a row is spooled, when a camera worker starts
+  and rows wait, or when a server starts (webserver.prepare_database: one flush after the upgrade, then
+  the flusher if rows remain); it tries every SPOOL_FLUSH_S seconds (default 5) and ends when the spool
+  is empty. The file outlives the process: a killed server's rows are written by the next one.
+- SPOOL_MAX_ROWS (default 100000) bounds the spool; beyond it the oldest rows are dropped (logged,
+  counted; GET /api/health reports sightings_waiting and sightings_dropped).
+
+Example (inside an app context):
+    recorded = record_sightings(SourceRef(kind="webcam", name="Door"), tracker.close_all())
+    recorded.written, recorded.waiting, recorded.source_id
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import sqlite3
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+from flask import Flask, current_app
+from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
+
+from . import queries
+from .spool import SPOOL_FILE, SightingSpool, SourceRef, SpooledSighting, SpoolFlusher
+
+log = logging.getLogger(__name__)
+EXTENSION_KEY = "maskwatch.spool"
+FLUSH_BATCH = 500
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What became of a call's people: written to the database, or waiting in the spool; and the id
+    of their source when it is known (None while the database has not answered)."""
+
+    written: int
+    waiting: int
+    source_id: int | None
+
+
+class SightingRecorder:
+    """The app's spool and its flusher (one per app, in app.extensions[EXTENSION_KEY]).
+
+    Args: app, spool (default instance/spool.sqlite3 bounded by SPOOL_MAX_ROWS), interval_s (default SPOOL_FLUSH_S).
+    """
+
+    def __init__(self, app: Flask, spool: SightingSpool | None = None, interval_s: float | None = None):
+        self.app = app
+        self.spool = spool if spool is not None else SightingSpool(Path(app.instance_path) / SPOOL_FILE,
+                                                                  app.config["SPOOL_MAX_ROWS"])
+        self.flusher = SpoolFlusher(self.spool, self._flush_in_app,
+                                    app.config["SPOOL_FLUSH_S"] if interval_s is None else interval_s)
+        self._flushing = threading.Lock()
+
+    def record(self, source: SourceRef, people: Iterable) -> Recorded:
+        people = list(people)
+        if not people:
+            return Recorded(0, 0, source.source_id)
+        if len(self.spool) == 0:
+            try:
+                source_id = queries.resolve_source(source)
+                if source_id is None:
+                    log.warning("sightings of a deleted source dropped: %d", len(people))
+                    return Recorded(0, 0, None)
+                return Recorded(queries.add_sightings(source_id, people), 0, source_id)
+            except SQLAlchemyError as exc:
+                log.warning("the database is unreachable, %d sightings go to the spool: %s", len(people), exc)
+        try:
+            waiting = self.spool.put(SpooledSighting.of(source, person) for person in people)
+        except sqlite3.Error:  # the instance disk is full or gone too: say so loudly, keep the live loop going
+            log.exception("sighting spool: %d sightings lost, the spool file cannot be written", len(people))
+            return Recorded(0, 0, source.source_id)
+        self.flusher.wake()
+        return Recorded(0, waiting, source.source_id)
+
+    def flush(self) -> int:
+        """Write every waiting row, a batch per transaction, oldest first; returns how many were added.
+        Raises SQLAlchemyError while the database is unreachable (the rows stay). Call inside an app context."""
+        added = 0
+        with self._flushing:
+            while rows := self.spool.oldest(FLUSH_BATCH):
+                try:
+                    added += queries.write_spooled(rows)
+                except (IntegrityError, DataError):  # the database answered and refused: find the rows it refuses
+                    added += self._write_one_by_one(rows)
+                # a crash here leaves rows that are in the database and in the spool: the next flush skips them
+                self.spool.remove(rows)
+        if added:
+            log.info("sighting spool: %d sightings written", added)
+        return added
+
+    def _write_one_by_one(self, rows: list[SpooledSighting]) -> int:
+        """Each row alone: one the database refuses (not for being unreachable) is dropped and counted, so it
+        cannot hold the others back forever. Another process that wrote the same keys just now is no refusal:
+        those rows are found present and skipped."""
+        added = 0
+        for row in rows:
+            try:
+                added += queries.write_spooled([row])
+            except (IntegrityError, DataError) as exc:
+                log.error("sighting spool: the database refuses a row, dropped: %s", exc)
+                self.spool.discard([row])
+        return added
+
+    def resume(self) -> None:
+        """A process starts: write what an earlier one left, or leave it to the flusher when that fails.
+        Call inside an app context, after the schema is upgraded (a flush must not race a migration)."""
+        try:
+            self.flush()
+        except SQLAlchemyError as exc:
+            queries.rollback()
+            log.warning("sighting spool: %d rows wait for the database: %s", len(self.spool), exc)
+        self.keep_flushing()
+
+    def keep_flushing(self) -> None:
+        """Run the flusher if rows wait (left by this process or another one sharing the instance folder)."""
+        if len(self.spool):
+            self.flusher.start()
+
+    def _flush_in_app(self) -> int:
+        with self.app.app_context():
+            return self.flush()
+
+    def close(self) -> None:
+        """Stop the flusher and close the file (rows left wait for the next process)."""
+        self.flusher.stop()
+        self.spool.close()
+
+
+def init_app(app: Flask) -> SightingRecorder:
+    """The app's recorder. Rows an earlier process left wait for resume() (webserver.prepare_database, after
+    the upgrade) or for the first write or camera worker that starts the flusher."""
+    recorder = SightingRecorder(app)
+    app.extensions[EXTENSION_KEY] = recorder
+    atexit.register(recorder.flusher.stop, 1.0)
+    return recorder
+
+
+def get_recorder(app: Flask | None = None) -> SightingRecorder:
+    return (app or current_app).extensions[EXTENSION_KEY]
+
+
+def record_sightings(source: SourceRef, people: Iterable) -> Recorded:
+    """Write ended people of `source`; while the database is unreachable they wait in the spool.
+
+    Never raises for an unreachable database. People are anything with seen_at, ended_at, verdict,
+    confidence and frames_seen (tracking.PersonSighting).
+    """
+    return get_recorder().record(source, people)
+
+
+def resume_spool() -> None:
+    """At a start (inside an app context, schema upgraded): flush what waits, keep the flusher on if rows remain."""
+    get_recorder().resume()
+
+
+def flush_spool() -> int:
+    """Write what waits in the spool now (inside an app context); raises SQLAlchemyError while the database is away."""
+    return get_recorder().flush()
+
+
+def spool_status() -> dict:
+    """{"waiting": rows in the spool, "dropped": rows the full spool let go since it was made}."""
+    spool = get_recorder().spool
+    return {"waiting": len(spool), "dropped": spool.dropped}
