@@ -14,20 +14,15 @@ from maskwatch.config import TestConfig
 from maskwatch.extensions import db, socketio
 from maskwatch.webserver import upgrade_database
 
-from .mariadb import MariaDBServer, mariadb_installed
-from .require import missing_service
+from .mariadb import started_mariadb
 
 DATABASES = ["sqlite", "mariadb"]
 
 
 @pytest.fixture(scope="session")
 def mariadb(tmp_path_factory):
-    if not mariadb_installed():
-        missing_service("MariaDB is not installed (apt-get install mariadb-server)", "MASKWATCH_REQUIRE_MARIADB")
-    server = MariaDBServer(tmp_path_factory.mktemp("mariadb"))
-    server.start()
-    yield server
-    server.stop()
+    with started_mariadb(tmp_path_factory.mktemp("mariadb")) as server:
+        yield server
 
 
 @pytest.fixture(params=DATABASES)

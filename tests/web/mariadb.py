@@ -6,9 +6,13 @@ import shutil
 import socket
 import subprocess
 import time
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import pymysql
+
+from .require import missing_service
 
 USER, PASSWORD, DATABASE = "maskwatch", "maskwatch-test", "maskwatch_test"
 
@@ -89,3 +93,16 @@ class MariaDBServer:
             self.process.kill()
             self.process.wait()
         self.process = None
+
+
+@contextmanager
+def started_mariadb(base: Path) -> Iterator[MariaDBServer]:
+    """A MariaDBServer running for the `with` block; skips (or fails, when MASKWATCH_REQUIRE_MARIADB=1) without it."""
+    if not mariadb_installed():
+        missing_service("MariaDB is not installed (apt-get install mariadb-server)", "MASKWATCH_REQUIRE_MARIADB")
+    server = MariaDBServer(base)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

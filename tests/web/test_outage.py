@@ -24,19 +24,14 @@ from maskwatch.webserver import prepare_database, upgrade_database
 
 from ..conftest import ASTRONAUT_FACE, encode
 from .frames import head_patch, people, scene
-from .mariadb import DATABASE, PASSWORD, USER, MariaDBServer, mariadb_installed
-from .require import missing_service
+from .mariadb import DATABASE, PASSWORD, USER, MariaDBServer, started_mariadb
 from .streams import write_clip
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    if not mariadb_installed():
-        missing_service("MariaDB is not installed (apt-get install mariadb-server)", "MASKWATCH_REQUIRE_MARIADB")
-    mariadb = MariaDBServer(tmp_path_factory.mktemp("outage-mariadb"))
-    mariadb.start()
-    yield mariadb
-    mariadb.stop()
+    with started_mariadb(tmp_path_factory.mktemp("outage-mariadb")) as mariadb:
+        yield mariadb
 
 
 @pytest.fixture
