@@ -8,6 +8,9 @@ Client protocol:
         # with "login_required" (unless LIVE_PUBLIC; watching cameras always needs a login then)
     emit("frame", jpeg_bytes | {"image": jpeg_bytes}, ack) -> ack({"faces": [...], "counts": {...}, "ms": t})
                                                               or ack({"error": code, "message": text})
+        # code "busy" (with "retry_ms"): the frame was dropped, not queued: it came before the answer
+        # to the previous one, or LIVE_MAX_WAITING_FRAMES frames of all clients were already waiting;
+        # too_large / too_many_pixels: over LIVE_MAX_FRAME_MB / LIVE_MAX_PIXELS
     on("alert", {"track_id", "verdict", "score", "box", "message"})
 
 Watching an IP camera (its worker, in this process or a Celery worker, pushes to the camera's room):

@@ -25,6 +25,8 @@ DEFAULT_MAX_VIDEO_PIXELS = 3840 * 2160
 #: A container that claims more frames per second than this is lying (or not a camera's).
 MAX_FPS = 240.0
 SCAN_TIMEOUT_S = 60.0
+#: FFmpeg demuxers of MP4/MOV, Matroska/WebM and AVI.
+ACCEPTED_DEMUXERS = "mov,matroska,avi"
 #: ftyp (MP4/MOV), RIFF....AVI, EBML (WebM/Matroska)
 VIDEO_MAGIC = ((4, b"ftyp"), (0, b"\x1a\x45\xdf\xa3"))
 #: ffmpeg's description of the input's video stream: "  Stream #0:0[0x1](und): Video: h264 ..., 640x480 [SAR..."
@@ -47,7 +49,7 @@ class VideoInfo:
 
 @dataclass
 class ContainerScan:
-    """What ffmpeg found reading every packet of the first video stream: coded size, packets, time span."""
+    """What ffmpeg found: the largest video stream's coded size; the first one's packets and time span."""
 
     width: int
     height: int
@@ -75,24 +77,27 @@ def scan_container(path: str | Path, timeout_s: float = SCAN_TIMEOUT_S) -> Conta
     """
     import imageio_ffmpeg
 
-    command = [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostdin", "-threads", "1", "-i", str(path),
+    # Only the containers we accept, only local files: a playlist or a reference to another file or URL inside
+    # an upload is never followed.
+    command = [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostdin", "-threads", "1", "-protocol_whitelist",
+               "file", "-format_whitelist", ACCEPTED_DEMUXERS, "-i", str(path),
                "-map", "0:v:0", "-c", "copy", "-f", "null", "-progress", "pipe:1", "-nostats", "-"]
     try:
         done = subprocess.run(command, capture_output=True, timeout=timeout_s)
     except subprocess.TimeoutExpired as exc:
         raise MediaError("corrupt", f"the video could not be read within {timeout_s:.0f} s") from exc
-    stderr = done.stderr.decode("utf-8", "replace")
-    input_part = stderr.split("Stream mapping:", 1)[0]
-    stream = _INPUT_VIDEO_LINE.search(input_part)
-    if stream is None:
+    input_part = done.stderr.decode("utf-8", "replace").split("Stream mapping:", 1)[0]
+    streams = [_SIZE.search(" " + line.group("rest")) for line in _INPUT_VIDEO_LINE.finditer(input_part)]
+    if not streams:
         raise MediaError("corrupt", "the file holds no video stream")
-    size = _SIZE.search(" " + stream.group("rest"))
     stdout = done.stdout.decode("ascii", "replace")
-    if done.returncode != 0 or size is None or _progress_value(stdout, "progress") != "end":
+    if done.returncode != 0 or None in streams or _progress_value(stdout, "progress") != "end":
         raise MediaError("corrupt", "the video container is damaged")
+    # OpenCV may pick another video stream than the first: the largest one is the one to check
+    width, height = max(((int(s.group(1)), int(s.group(2))) for s in streams), key=lambda size: size[0] * size[1])
     frames = _progress_value(stdout, "frame")
     micros = _progress_value(stdout, "out_time_us")
-    return ContainerScan(int(size.group(1)), int(size.group(2)), int(frames) if frames and frames.isdigit() else 0,
+    return ContainerScan(width, height, int(frames) if frames and frames.isdigit() else 0,
                          int(micros) / 1e6 if micros and micros.lstrip("-").isdigit() else 0.0)
 
 
