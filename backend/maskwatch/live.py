@@ -112,12 +112,24 @@ def frame_bytes(data, max_bytes: int | None = None) -> bytes:
     return bytes(data)
 
 
+def _source_id(value) -> int | None:
+    if value is None:
+        return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        number = 0
+    if not 1 <= number < 2**31:
+        raise ConnectionRefusedError("invalid_source_id")
+    return number
+
+
 def client_source(auth) -> SourceRef:
     """auth's source_id when that source exists, else the webcam source named auth's name (default
     "webcam"), created when missing. While the database is unreachable the client still connects: its
     source is kept by id, kind and name, and resolved when its sightings are written."""
     auth = auth if isinstance(auth, dict) else {}
-    wanted = int(auth["source_id"]) if auth.get("source_id") is not None else None
+    wanted = _source_id(auth.get("source_id"))
     source = SourceRef(wanted, "webcam", str(auth.get("name") or "webcam")[:120])
     try:
         return replace(source, source_id=queries.resolve_source(source))

@@ -187,6 +187,16 @@ def test_live_frames_over_the_size_or_pixel_limit_are_refused(make_app):
     live.disconnect(NS)
 
 
+@pytest.mark.parametrize("source_id", ["abc", -1, 2**40, [1]])
+def test_a_live_connect_with_a_nonsense_source_id_is_refused(make_app, source_id):
+    app = make_app()
+    live = socketio.test_client(app, namespace=NS, flask_test_client=app.test_client(), auth={"source_id": source_id})
+    assert not live.is_connected(NS)
+    fine = socketio.test_client(app, namespace=NS, flask_test_client=app.test_client(), auth={"name": "door"})
+    assert fine.is_connected(NS)  # the server goes on
+    fine.disconnect(NS)
+
+
 # --- a real server: floods and oversized messages ------------------------------------------------
 
 def server_threads(server: ServedApp) -> int:

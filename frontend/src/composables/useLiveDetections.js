@@ -4,7 +4,8 @@ import { emptyCounts } from '../lib/verdicts'
 
 /**
  * Send-after-answer loop: capture a frame, send it, wait for the answer, then the next one, so a slow
- * server is never queued behind (one frame in flight at most). A failed send waits retryMs.
+ * server is never queued behind (one frame in flight at most). A failed send waits retryMs; a frame the
+ * server answers "busy" (dropped) is not an answer, and the next one waits the retry_ms it names.
  *
  * capture() -> frame or null (not ready yet); send(frame) -> Promise of the answer.
  * Example: const loop = createFrameLoop({ capture, send, onAnswer }); loop.start()
@@ -31,17 +32,19 @@ export function createFrameLoop({ capture, send, onAnswer, onError = () => {}, r
     }
     if (!frame) return next(idleMs)
     inFlight += 1
-    let failed = false
+    let wait = 0
     try {
       const answer = await send(frame)
-      if (running) onAnswer(answer, frame)
+      // "busy": the server dropped the frame (too many in progress); it says how long to wait.
+      if (answer?.error === 'busy') wait = answer.retry_ms ?? retryMs
+      else if (running) onAnswer(answer, frame)
     } catch (err) {
-      failed = true
+      wait = retryMs
       if (running) onError(err)
     } finally {
       inFlight -= 1
     }
-    next(failed ? retryMs : 0)
+    next(wait)
   }
 
   return {

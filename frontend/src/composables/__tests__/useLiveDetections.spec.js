@@ -51,6 +51,26 @@ describe('createFrameLoop', () => {
     vi.useRealTimers()
   })
 
+  it('a busy answer is not shown and the next frame waits the retry_ms the server names', async () => {
+    vi.useFakeTimers()
+    const send = vi.fn()
+      .mockResolvedValueOnce({ error: 'busy', message: 'too many frames in progress', retry_ms: 300 })
+      .mockResolvedValue({ faces: [] })
+    const onAnswer = vi.fn()
+    const loop = createFrameLoop({ capture: async () => ({}), send, onAnswer, retryMs: 500 })
+    loop.start()
+    await vi.advanceTimersByTimeAsync(1)
+    expect(send).toHaveBeenCalledTimes(1)
+    expect(onAnswer).not.toHaveBeenCalled()
+    await vi.advanceTimersByTimeAsync(297)
+    expect(send).toHaveBeenCalledTimes(1)
+    await vi.advanceTimersByTimeAsync(3)
+    expect(send.mock.calls.length).toBeGreaterThanOrEqual(2)
+    expect(onAnswer).toHaveBeenCalledWith({ faces: [] }, {})
+    loop.stop()
+    vi.useRealTimers()
+  })
+
   it('does not send while the camera has no frame yet', async () => {
     vi.useFakeTimers()
     let ready = false
