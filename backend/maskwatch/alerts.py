@@ -4,6 +4,8 @@ person lost and found again (a new track) does not alert again at once."""
 from __future__ import annotations
 
 ALERT_VERDICTS = ("no_mask", "incorrect")
+#: What the alert says (shown in the banner and spoken by the live page).
+ALERT_MESSAGES = {"no_mask": "Please wear a mask.", "incorrect": "Please wear your mask over your nose and mouth."}
 
 
 class AlertPolicy:

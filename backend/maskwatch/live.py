@@ -34,7 +34,7 @@ from flask import current_app, request
 from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room, leave_room
 from sqlalchemy.exc import SQLAlchemyError
 
-from .alerts import AlertPolicy
+from .alerts import ALERT_MESSAGES, AlertPolicy
 from .auth.access import auth_enabled, may_connect
 from .detector_service import get_detector
 from .extensions import socketio
@@ -53,7 +53,6 @@ LIVE_MAX_MISSED = 10
 FRAME_SLOTS_KEY = "maskwatch.live_frame_slots"
 #: What a "busy" answer suggests the client waits before sending again.
 BUSY_RETRY_MS = 100
-ALERT_MESSAGES = {"no_mask": "Please wear a mask.", "incorrect": "Please wear your mask over your nose and mouth."}
 
 
 @dataclass

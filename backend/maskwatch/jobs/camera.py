@@ -23,7 +23,7 @@ import cv2
 from flask import current_app
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..alerts import AlertPolicy
+from ..alerts import ALERT_MESSAGES, AlertPolicy
 from ..detector_service import get_detector
 from ..extensions import socketio
 from ..media.camera import CameraError, CameraStream
@@ -35,7 +35,6 @@ from ..tracking import FaceTracker
 
 log = logging.getLogger(__name__)
 LIVE_NAMESPACE = "/live"
-ALERT_MESSAGES = {"no_mask": "Please wear a mask.", "incorrect": "Please wear your mask over your nose and mouth."}
 HEARTBEAT_S = 1.0
 
 
