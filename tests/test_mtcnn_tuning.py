@@ -107,7 +107,7 @@ def random_samples(name, n=12, seed=0):
 
 
 @pytest.mark.parametrize("name", NETS)
-def test_one_training_step_changes_weights_with_finite_losses(name):
+def test_training_steps_change_weights_with_finite_losses(name):
     torch.manual_seed(0)
     net = stock_nets()[name]
     model = logits_model(net, name)
@@ -115,7 +115,9 @@ def test_one_training_step_changes_weights_with_finite_losses(name):
     teacher = stock_nets()["onet"] if name == "onet" else None
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     data = random_samples(name)
-    losses = train_one_epoch(model, name, data, optimizer, np.random.default_rng(0), batch_size=len(data[1]),
+    # Two steps: before the first the copy equals its teacher, so the landmark loss is 0 up to float noise
+    # (which some CPUs give and others do not); after it, the landmark head has moved.
+    losses = train_one_epoch(model, name, data, optimizer, np.random.default_rng(0), batch_size=len(data[1]) // 2,
                              teacher=teacher)
     assert set(losses) == {"cls", "box", "lm", "acc"}
     assert all(math.isfinite(v) for v in losses.values())

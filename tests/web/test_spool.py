@@ -138,9 +138,8 @@ def test_a_flush_resolves_sources_by_id_then_by_kind_and_name(ctx, tmp_path):
     assert len(recorder.spool) == 0
 
 
+@pytest.mark.parametrize("database_url", ["mariadb"], indirect=True)  # SQLite keeps any string in a VARCHAR(16)
 def test_a_row_the_database_refuses_is_dropped_and_counted_and_holds_nobody_back(ctx, tmp_path):
-    if db.engine.dialect.name == "sqlite":
-        pytest.skip("SQLite keeps any string in a VARCHAR(16); MariaDB refuses it")
     source = queries.create_source("webcam", "door")
     recorder = SightingRecorder(ctx, SightingSpool(tmp_path / SPOOL_FILE))
     moment = datetime(2026, 5, 1, 9, 30)
