@@ -25,6 +25,7 @@ from maskwatch.media import MediaError, decode_image, iter_video_frames, probe_v
 from ..conftest import encode
 from .clips import live_frames, write_clip
 from .served import ServedApp
+from .jobs import wait_for_job
 from .sqlite_app import sqlite_app
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
@@ -104,16 +105,6 @@ def test_corpus_as_live_frames(entry, corpus_app):
             assert answer["error"] == entry["code"] and answer["message"]
     finally:
         live.disconnect(NS)
-
-
-def wait_for_job(client, job_id: str, timeout: float = 120.0) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        job = client.get(f"/api/jobs/{job_id}").get_json()
-        if job["status"] in ("done", "failed"):
-            return job
-        time.sleep(0.2)
-    raise AssertionError(f"job {job_id} still {job['status']} after {timeout} s")
 
 
 # --- videos --------------------------------------------------------------------------------------

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-import time
 from pathlib import Path
 
 import cv2
@@ -16,8 +15,9 @@ from maskwatch.extensions import socketio
 from maskwatch.jobs.video import JOBS_NAMESPACE, run_video_job
 from maskwatch.store import queries
 
-from .frames import head_patch, scene
 from ..conftest import ASTRONAUT_FACE
+from .frames import head_patch, scene
+from .jobs import wait_for_job
 
 FPS, FRAMES, SIZE = 15, 30, (240, 320)
 
@@ -38,23 +38,13 @@ def post_video(client, data: bytes, name: str = "walk.mp4", query: str = ""):
     return client.post(f"/api/videos{query}", data={"file": (io.BytesIO(data), name)}, content_type="multipart/form-data")
 
 
-def wait_for(client, job_id: str, timeout: float = 120.0) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        job = client.get(f"/api/jobs/{job_id}").get_json()
-        if job["status"] in ("done", "failed"):
-            return job
-        time.sleep(0.2)
-    raise AssertionError(f"job {job_id} still {job['status']} after {timeout} s")
-
-
 def test_a_video_job_annotates_counts_people_and_reports_progress(app, client, walking_clip, tmp_path):
     listener = socketio.test_client(app, namespace=JOBS_NAMESPACE, flask_test_client=client)
     response = post_video(client, walking_clip, "../../etc/walk<1>.mp4")
     assert response.status_code == 202, response.get_json()
     job = response.get_json()
     assert job["status"] in ("queued", "running", "done") and job["video_url"] is None
-    job = wait_for(client, job["id"])
+    job = wait_for_job(client, job["id"])
     assert job["status"] == "done", job["error"]
     assert job["progress"] == 1.0 and job["finished_at"]
 

@@ -80,7 +80,8 @@ def run_video_job(job_id: str) -> None:
     try:
         process_video(job_id, Path(job.input_path), job.source_id, started, wait_s)
     except MediaError as exc:
-        when_the_database_answers(lambda: queries.update_job(job_id, status="failed", error=exc.message,
+        reason = exc.message
+        when_the_database_answers(lambda: queries.update_job(job_id, status="failed", error=reason,
                                                              finished_at=utcnow()), wait_s)
     except OperationalError:
         raise  # the database stayed away: the job is not failed, the next start (or Celery's retry) runs it again
