@@ -49,7 +49,7 @@ def detect_video(detector, path: Path, args):
     info = probe_video(path)
     writer = None
     try:
-        for index, seconds, frame in iter_video_frames(path, args.every):
+        for index, seconds, frame in iter_video_frames(path, args.every, info=info):
             started = time.perf_counter()
             detections = detector.detect(frame)
             ms = (time.perf_counter() - started) * 1000

@@ -19,7 +19,7 @@ from flask import current_app, g, request, session
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..errors import ApiError
-from ..store import accounts, utcnow
+from ..store import accounts, queries, utcnow
 from .credentials import token_digest
 
 log = logging.getLogger(__name__)
@@ -58,9 +58,7 @@ class AuthState:
         try:
             exists = accounts.users_exist()
         except SQLAlchemyError:
-            from ..extensions import db
-
-            db.session.rollback()
+            queries.rollback()
             return self._enabled is not False
         with self._lock:
             self._enabled = exists
@@ -88,9 +86,7 @@ def _principal_from_session() -> Principal | None:
     try:
         user = accounts.login_session_user(str(session_id))
     except SQLAlchemyError:
-        from ..extensions import db
-
-        db.session.rollback()
+        queries.rollback()
         # The cookie is signed: while the database is away, trust it rather than stop the live page.
         return Principal(int(user_id), str(session.get("username", "")), "session")
     if user is None or user.id != user_id:

@@ -199,12 +199,11 @@ def update_job(job_id: str, **values) -> None:
     db.session.commit()
 
 
-def start_job(job_id: str, started_at: datetime) -> int:
-    """Mark a job running and count the run in its attempts; returns the attempts so far (this one included)."""
+def start_job(job_id: str, started_at: datetime) -> None:
+    """Mark a job running and count the run in its attempts."""
     db.session.execute(sa.update(Job).where(Job.id == job_id)
                        .values(status="running", started_at=started_at, error=None, attempts=Job.attempts + 1))
     db.session.commit()
-    return int(db.session.scalar(sa.select(Job.attempts).where(Job.id == job_id)))
 
 
 def finish_video_job(job_id: str, source_id: int, people: Iterable[SightingLike], **values) -> int:
