@@ -1,5 +1,6 @@
 import { ref } from 'vue'
 import * as authApi from '../api/auth'
+import { changeCounter } from '../lib/freshness'
 
 /**
  * The signed-in user's API tokens: the list, making one (its whole value is kept in `created` to show
@@ -13,11 +14,12 @@ export function useApiTokens({ api = authApi } = {}) {
   const error = ref('')
   const created = ref(null) // {name, token} of the token made last, until hidden
   const busy = ref(false)
+  const changes = changeCounter() // a list loaded while a token was made or revoked is asked for again
 
   async function load() {
     loading.value = true
     try {
-      tokens.value = (await api.listTokens()) ?? []
+      tokens.value = (await changes.settled(() => api.listTokens())) ?? []
       error.value = ''
     } catch (err) {
       error.value = `Could not load the API tokens: ${err.message}`
@@ -32,6 +34,7 @@ export function useApiTokens({ api = authApi } = {}) {
     error.value = ''
     try {
       const { token, ...listed } = await api.createToken({ name })
+      changes.note()
       tokens.value = [...tokens.value, listed]
       created.value = { name: listed.name, token }
       return true
@@ -48,10 +51,15 @@ export function useApiTokens({ api = authApi } = {}) {
     error.value = ''
     try {
       await api.deleteToken(id)
+      changes.note()
       tokens.value = tokens.value.filter((t) => t.id !== id)
     } catch (err) {
-      if (err.code === 'not_found') tokens.value = tokens.value.filter((t) => t.id !== id)
-      else error.value = `Could not revoke the token: ${err.message}`
+      if (err.code === 'not_found') {
+        changes.note()
+        tokens.value = tokens.value.filter((t) => t.id !== id)
+      } else {
+        error.value = `Could not revoke the token: ${err.message}`
+      }
     } finally {
       busy.value = false
     }

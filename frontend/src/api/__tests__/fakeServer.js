@@ -13,7 +13,8 @@ export function answer(status, body) {
 
 /**
  * A fetch stand-in answering "METHOD /path" keys (the query string left out) from `routes`: each value is
- * [status, body] or a function (call) -> [status, body] | Error (a network failure). Every call is kept in
+ * [status, body] or a function (call) -> [status, body] | Error (a network failure), or a promise of one
+ * (to hold an answer back until the test lets it go). Every call is kept in
  * `calls` as {method, path, url, headers, body (parsed JSON when it was JSON)}.
  *
  * Example: const server = fakeServer({ 'GET /api/auth/me': [200, ME_OFF] }); vi.stubGlobal('fetch', server.fetch)
@@ -31,7 +32,7 @@ export function fakeServer(routes = {}) {
     calls.push(call)
     const route = routes[`${method} ${path}`]
     if (!route) return answer(404, { error: 'not_found', message: `no route ${method} ${path}` })
-    const result = typeof route === 'function' ? route(call) : route
+    const result = await (typeof route === 'function' ? route(call) : route)
     if (result instanceof Error) throw result
     return answer(...result)
   })
