@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from .conftest import fake_camera_flags, get_json, launch
+from .urls import at
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +49,7 @@ def test_live_camera_shows_boxes_and_alerts_and_the_sighting_reaches_the_dashboa
         assert source["kind"] == "webcam"
 
         page.get_by_role("link", name="Dashboard").click()
-        expect(page).to_have_url(re.compile(r"/dashboard$"))
+        expect(page).to_have_url(at(r"/dashboard"))
         totals = page.get_by_test_id("dashboard-totals")
         expect(totals.locator('[data-count="people"]')).not_to_have_text("0", timeout=30_000)
         expect(totals.locator('[data-count="no_mask"]')).not_to_have_text("0")

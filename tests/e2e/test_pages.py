@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import urllib.error
 import urllib.request
 
@@ -10,12 +9,13 @@ import pytest
 from playwright.sync_api import expect
 
 from .conftest import get_json
+from .urls import at
 
 
 def test_sources_add_list_with_counts_and_remove(page, server, artifacts):
     page.goto("/sources")
     page.get_by_label("Kind").select_option("camera")
-    page.get_by_label("Name").fill("Back door")
+    page.get_by_label("Name", exact=True).fill("Back door")
     page.get_by_label("Stream URL").fill("ftp://nope")
     page.get_by_role("button", name="Add").click()
     expect(page.get_by_role("alert")).to_contain_text("rtsp://")  # the server's validation, in words
@@ -44,7 +44,7 @@ def test_the_navigation_works_from_the_keyboard(page):
     else:
         pytest.fail("Tab never reached the Dashboard link")
     page.keyboard.press("Enter")
-    expect(page).to_have_url(re.compile(r"/dashboard$"))
+    expect(page).to_have_url(at(r"/dashboard"))
     expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
     expect(page.get_by_role("link", name="Dashboard")).to_have_attribute("aria-current", "page")
 
@@ -61,7 +61,7 @@ def test_a_phone_gets_a_collapsed_menu(browser, server, artifacts):
         page.wait_for_timeout(300)
         page.screenshot(path=str(artifacts / "phone-menu.png"), full_page=True)
         page.get_by_role("link", name="Sources").click()
-        expect(page).to_have_url(re.compile(r"/sources$"))
+        expect(page).to_have_url(at(r"/sources"))
         expect(page.get_by_role("link", name="Sources")).to_be_hidden()  # the menu closes after a choice
     finally:
         page.close()

@@ -3,13 +3,13 @@ finishes and an annotated video that plays; a bad file gets the server's words."
 
 from __future__ import annotations
 
-import re
 
 from playwright.sync_api import expect
 
 from ..conftest import ASTRONAUT_FACE, encode
 from ..web.frames import head_patch, people, scene, walking
 from .clips import write_mp4
+from .urls import at
 
 
 def test_upload_an_image_shows_boxes_list_and_counts(page, tmp_path, artifacts, astronaut, grace_hopper, face_detector):
@@ -19,7 +19,7 @@ def test_upload_an_image_shows_boxes_list_and_counts(page, tmp_path, artifacts, 
     picture.write_bytes(encode(scene([(bare, 60, 120), (covered, 380, 110)])))
 
     page.goto("/")
-    expect(page).to_have_url(re.compile(r"/upload$"))
+    expect(page).to_have_url(at(r"/upload"))
     page.get_by_test_id("file-input").set_input_files(picture)
     result = page.get_by_test_id("image-result")
     expect(result).to_be_visible(timeout=60_000)
