@@ -1,7 +1,9 @@
+import cv2
 import numpy as np
 import pytest
 
-from maskwatch.media import MediaError, decode_image, probe_video, read_image
+from maskwatch.media import MediaError, decode_image, image_size, probe_video, read_image
+from maskwatch.media.images import fitted_size
 
 from .conftest import encode
 
@@ -40,6 +42,31 @@ def test_rejects_bad_bytes_with_a_reason(data, code):
         decode_image(data)
     assert info.value.code == code
     assert info.value.message
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP"])
+def test_a_picture_over_max_side_comes_back_scaled_down(astronaut, fmt):
+    wide = cv2.resize(astronaut, (2000, 1000), interpolation=cv2.INTER_LINEAR)
+    data = encode(wide, fmt)
+    assert image_size(data) == (2000, 1000)
+    scaled = decode_image(data, max_side=600)
+    assert scaled.shape == (300, 600, 3)
+    reference = cv2.resize(wide, (600, 300), interpolation=cv2.INTER_AREA)
+    assert np.abs(scaled.astype(int) - reference).mean() < 6  # the same picture, not just the same size
+    assert decode_image(data, max_side=2000).shape == (1000, 2000, 3)  # not over: whole
+
+
+def test_fitted_size_keeps_the_aspect_and_never_enlarges():
+    assert fitted_size((8000, 6000), 4000) == (4000, 3000)
+    assert fitted_size((1000, 3000), 1500) == (500, 1500)
+    assert fitted_size((640, 480), 4000) == (640, 480)
+    assert fitted_size((640, 480), None) == (640, 480)
+
+
+def test_image_size_checks_like_decode_image():
+    with pytest.raises(MediaError) as info:
+        image_size(png_header_claiming(30000, 30000))
+    assert info.value.code == "too_many_pixels"
 
 
 def test_rejects_truncated_jpeg(astronaut):

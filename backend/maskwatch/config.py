@@ -31,6 +31,12 @@ class Config:
     MAX_UPLOAD_MB: largest accepted upload, default 25 (images) ; MAX_VIDEO_MB for videos, default 200.
     MIN_FACE_SIZE: smallest face MTCNN looks for, default 40 px (20 finds smaller faces at twice the cost).
     MAX_IMAGE_PIXELS: pictures whose header claims more pixels get 413 before decoding, default 40000000.
+    PICTURE_MAX_SIDE: an uploaded picture with a longer side is scaled down to it before detection, default
+        4096 (12 MP at 4:3; faces under MIN_FACE_SIZE / scale pixels of the original are then missed); the
+        answer's boxes are in the original's pixels. 0 keeps every picture whole.
+    IMAGE_PIXELS_AT_ONCE: pixels of the uploaded pictures decoded and in work at once, over all requests,
+        default MAX_IMAGE_PIXELS (one picture of the largest size, or many small ones, at a time).
+    IMAGE_WAIT_S: how long an upload waits for those pixels before it is answered 503 busy, default 30.
     MAX_VIDEO_SECONDS: longer videos get 413 (read from the container, not its header), default 3600.
     LIVE_MAX_FRAME_MB: largest live frame, default 2 (Socket.IO refuses bigger messages; its buffer is sized
         for a base64 frame of this size). LIVE_MAX_PIXELS: largest live frame in pixels, default 1920x1080x2.
@@ -87,6 +93,9 @@ class Config:
         self.MAX_VIDEO_MB = _env_int("MAX_VIDEO_MB", 200)
         self.MIN_FACE_SIZE = _env_int("MIN_FACE_SIZE", 40)
         self.MAX_IMAGE_PIXELS = _env_int("MAX_IMAGE_PIXELS", 40_000_000)
+        self.PICTURE_MAX_SIDE = _env_int("PICTURE_MAX_SIDE", 4096) or None
+        self.IMAGE_PIXELS_AT_ONCE = _env_int("IMAGE_PIXELS_AT_ONCE", self.MAX_IMAGE_PIXELS)
+        self.IMAGE_WAIT_S = _env_float("IMAGE_WAIT_S", 30.0)
         self.MAX_VIDEO_SECONDS = _env_float("MAX_VIDEO_SECONDS", 3600.0)
         self.LIVE_MAX_FRAME_MB = _env_float("LIVE_MAX_FRAME_MB", 2.0)
         self.LIVE_MAX_PIXELS = _env_int("LIVE_MAX_PIXELS", 1920 * 1080 * 2)

@@ -54,10 +54,10 @@ class ServedApp:
                 raise RuntimeError(f"maskwatch serve did not come up; see {self.instance / 'serve.log'}")
             time.sleep(0.3)
 
-    def rss_mb(self) -> float:
-        """Resident memory of the server process in MB (Linux)."""
+    def rss_mb(self, field: str = "VmRSS") -> float:
+        """Resident memory of the server process in MB (Linux); field="VmHWM" gives its peak so far."""
         for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1]) / 1024
         return float("nan")
 

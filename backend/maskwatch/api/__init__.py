@@ -17,3 +17,4 @@ def init_app(app: Flask) -> None:
     for bp in BLUEPRINTS:
         api.register_blueprint(bp)
     errors.init_app(app)
+    images.init_app(app)

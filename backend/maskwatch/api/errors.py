@@ -17,7 +17,9 @@ log = logging.getLogger(__name__)
 
 #: HTTP status for each MediaError code.
 MEDIA_ERROR_STATUS = {"empty": 400, "corrupt": 400, "not_found": 400, "unsupported_type": 415,
-                      "too_large": 413, "too_many_pixels": 413, "too_long": 413}
+                      "too_large": 413, "too_many_pixels": 413, "too_long": 413, "busy": 503}
+#: Seconds a client is told to wait after a busy answer.
+BUSY_RETRY_AFTER_S = 2
 
 
 def json_error(status: int, code: str, message: str, details=None):
@@ -51,11 +53,18 @@ def handle_http_exception(exc: HTTPException):
     return json_error(exc.code or 500, "invalid_request" if messages else _code_of(exc), message, messages)
 
 
+def handle_media_error(exc: MediaError):
+    response, status = json_error(MEDIA_ERROR_STATUS.get(exc.code, 400), exc.code, exc.message)
+    if exc.code == "busy":
+        response.headers["Retry-After"] = str(BUSY_RETRY_AFTER_S)
+    return response, status
+
+
 def init_app(app: Flask) -> None:
     """Register the handlers (after flask-smorest's, which they replace)."""
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(ApiError, lambda exc: json_error(exc.status, exc.code, exc.message))
-    app.register_error_handler(MediaError, lambda exc: json_error(MEDIA_ERROR_STATUS.get(exc.code, 400), exc.code, exc.message))
+    app.register_error_handler(MediaError, handle_media_error)
 
     @app.errorhandler(Exception)
     def handle_unexpected(exc):  # a bug must not leak a stack trace nor an HTML page

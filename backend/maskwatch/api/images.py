@@ -6,12 +6,12 @@ import base64
 import time
 
 import cv2
-from flask import current_app
+from flask import Flask, current_app
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..detection.draw import draw_detections
 from ..detector_service import get_detector
-from ..media import decode_image
+from ..media import PixelBudget, decode_image, image_size
 from ..store import queries, utcnow
 from ..store.recording import record_sightings
 from ..store.spool import SourceRef
@@ -23,6 +23,12 @@ from .schemas import ErrorSchema, ImageQuerySchema, ImageResultSchema, UploadSch
 bp = Blueprint("images", __name__, url_prefix="/api/images", description="Detect masks in a picture")
 
 UPLOADS_SOURCE = "uploads"
+PIXEL_BUDGET_KEY = "maskwatch.image_pixel_budget"
+
+
+def init_app(app: Flask) -> None:
+    """The app's PixelBudget: IMAGE_PIXELS_AT_ONCE shared by the picture uploads in work."""
+    app.extensions[PIXEL_BUDGET_KEY] = PixelBudget(app.config["IMAGE_PIXELS_AT_ONCE"], app.config["IMAGE_WAIT_S"])
 
 
 def read_upload(storage, max_bytes: int) -> bytes:
@@ -46,6 +52,13 @@ def upload_source(source_id: int | None, kind: str, default_name: str) -> Source
     return SourceRef(resolved)
 
 
+def picture_box(box, scale: tuple[float, float]) -> list[float]:
+    """A box found in the decoded frame, in the pixels of the picture it was scaled from."""
+    sx, sy = scale
+    x1, y1, x2, y2 = box
+    return [round(float(v), 1) for v in (x1 * sx, y1 * sy, x2 * sx, y2 * sy)]
+
+
 def jpeg_data_url(rgb) -> str:
     ok, jpeg = cv2.imencode(".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 85])
     return "data:image/jpeg;base64," + base64.b64encode(jpeg.tobytes()).decode("ascii")
@@ -58,11 +71,21 @@ def jpeg_data_url(rgb) -> str:
 @bp.alt_response(400, schema=ErrorSchema, description="empty or damaged image")
 @bp.alt_response(413, schema=ErrorSchema, description="over MAX_UPLOAD_MB or too many pixels")
 @bp.alt_response(415, schema=ErrorSchema, description="not a JPEG, PNG or WebP image (checked by content)")
+@bp.alt_response(503, schema=ErrorSchema, description="busy: other large pictures take IMAGE_PIXELS_AT_ONCE (see Retry-After)")
 def detect_image(query, files):
     """Faces with boxes, labels and scores; each face is recorded as one sighting."""
     max_bytes = current_app.config["MAX_UPLOAD_MB"] * 2**20
-    rgb = decode_image(read_upload(files["file"], max_bytes), max_bytes=max_bytes,
-                       max_pixels=current_app.config["MAX_IMAGE_PIXELS"])
+    max_pixels = current_app.config["MAX_IMAGE_PIXELS"]
+    data = read_upload(files["file"], max_bytes)
+    width, height = image_size(data, max_bytes, max_pixels)
+    with current_app.extensions[PIXEL_BUDGET_KEY].hold(width * height):
+        rgb = decode_image(data, max_bytes, max_pixels, max_side=current_app.config["PICTURE_MAX_SIDE"])
+        return detect_in_picture(rgb, (width, height), query)
+
+
+def detect_in_picture(rgb, size: tuple[int, int], query) -> dict:
+    """The answer of POST /api/images for a picture of `size` (width, height) decoded as `rgb`, which may be
+    scaled down (PICTURE_MAX_SIDE): boxes are given in the picture's own pixels, the annotated copy is rgb's."""
     source = upload_source(query["source_id"], "image", UPLOADS_SOURCE)
     started = time.perf_counter()
     detections = get_detector().detect(rgb)
@@ -70,8 +93,10 @@ def detect_image(query, files):
     tracker = FaceTracker(min_frames=1)  # an image is one frame: every face is a person
     faces = tracker.update(detections, utcnow()).faces
     recorded = record_sightings(source, tracker.close_all())
-    body = {"source_id": recorded.source_id, "width": int(rgb.shape[1]), "height": int(rgb.shape[0]),
-            "faces": [{**f.detection.to_dict(), "verdict": f.verdict} for f in faces],
+    to_picture = (size[0] / rgb.shape[1], size[1] / rgb.shape[0])
+    body = {"source_id": recorded.source_id, "width": size[0], "height": size[1],
+            "faces": [{**f.detection.to_dict(), "box": picture_box(f.detection.box, to_picture), "verdict": f.verdict}
+                      for f in faces],
             "sightings": recorded.written, "sightings_waiting": recorded.waiting, "ms": round(ms, 1)}
     if query["annotate"]:
         body["annotated"] = jpeg_data_url(draw_detections(rgb, detections))

@@ -105,13 +105,14 @@ class UploadSchema(Schema):
 
 class ImageResultSchema(Schema):
     source_id = fields.Int()
-    width = fields.Int()
+    width = fields.Int(metadata={"description": "the picture's own size; boxes are in its pixels"})
     height = fields.Int()
     faces = fields.List(fields.Nested(FaceSchema))
     sightings = fields.Int(metadata={"description": "rows written: one per face"})
     sightings_waiting = fields.Int(metadata={"description": "faces whose sighting waits in the spool (the database is unreachable)"})
     ms = fields.Float()
-    annotated = fields.Str(metadata={"description": "data:image/jpeg;base64,... when annotate=true"})
+    annotated = fields.Str(metadata={"description": "data:image/jpeg;base64,... when annotate=true; a picture over "
+                                                    "PICTURE_MAX_SIDE is drawn at the scaled-down size"})
 
 
 class VideoQuerySchema(Schema):

@@ -10,6 +10,7 @@ animated PNG or WebP its first frame.
 from __future__ import annotations
 
 import io
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -47,30 +48,67 @@ def check_pixels(width: int, height: int, max_pixels: int) -> None:
         raise MediaError("too_many_pixels", f"the image is {width}x{height} pixels, over the limit of {max_pixels:,}")
 
 
-def decode_image(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
-    """RGB uint8 array (H, W, 3) from JPEG/PNG/WebP bytes; MediaError for anything else.
-
-    Args:
-        data: the file's bytes.
-        max_bytes: larger inputs get MediaError too_large, default 25 MB.
-        max_pixels: images whose header claims more pixels get too_many_pixels, default 40 million.
-    Codes: empty, too_large, unsupported_type, too_many_pixels, corrupt.
-    Example: decode_image(open("photo.jpg", "rb").read()).shape == (720, 1280, 3)
-    """
+def _open_checked(data: bytes, max_bytes: int, max_pixels: int) -> Image.Image:
+    """The picture with only its header read, after the checks that need no pixels."""
     if not data:
         raise MediaError("empty", "the file is empty")
     if len(data) > max_bytes:
         raise MediaError("too_large", f"the file is {len(data) / 2**20:.1f} MB, over the {max_bytes / 2**20:.0f} MB limit")
     if sniff_image_type(data) is None:
         raise MediaError("unsupported_type", "not a JPEG, PNG or WebP image")
-    try:
+    with _decode_errors_as_media_errors():
         image = Image.open(io.BytesIO(data), formats=PILLOW_PLUGINS)  # reads the header only
         if image.format not in IMAGE_FORMATS:
             raise MediaError("unsupported_type", f"{image.format} images are not supported")
         check_pixels(*image.size, max_pixels)
+        return image
+
+
+def image_size(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES, max_pixels: int = DEFAULT_MAX_PIXELS) -> tuple[int, int]:
+    """(width, height) from the header, with decode_image's checks short of decoding; MediaError as it."""
+    return _open_checked(data, max_bytes, max_pixels).size
+
+
+def decode_image(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES, max_pixels: int = DEFAULT_MAX_PIXELS,
+                 max_side: int | None = None) -> np.ndarray:
+    """RGB uint8 array (H, W, 3) from JPEG/PNG/WebP bytes; MediaError for anything else.
+
+    Args:
+        data: the file's bytes.
+        max_bytes: larger inputs get MediaError too_large, default 25 MB.
+        max_pixels: images whose header claims more pixels get too_many_pixels, default 40 million.
+        max_side: a picture whose longer side is over this comes back scaled down to it (a JPEG is
+            decoded at a reduced scale to begin with, which costs a fraction of the memory); None keeps it.
+    Codes: empty, too_large, unsupported_type, too_many_pixels, corrupt.
+    Example: decode_image(open("photo.jpg", "rb").read()).shape == (720, 1280, 3)
+    """
+    image = _open_checked(data, max_bytes, max_pixels)
+    target = fitted_size(image.size, max_side)
+    with _decode_errors_as_media_errors():
+        if target != image.size and image.format in ("JPEG", "MPO"):
+            image.draft("RGB", target)  # libjpeg scales by 1/2, 1/4 or 1/8 while decoding, never below target
         image.load()  # the first picture or frame only
-        rgb = image if image.mode == "RGB" else image.convert("RGB")
-        return np.asarray(rgb)
+        if image.mode != "RGB":
+            image = image.convert("RGB")
+        if image.size != target:  # scaled inside Pillow, the full size dropped before numpy copies anything
+            image = image.resize(target, Image.Resampling.BOX)
+        return np.asarray(image)
+
+
+def fitted_size(size: tuple[int, int], max_side: int | None) -> tuple[int, int]:
+    """(width, height) scaled so the longer side is at most max_side. Example: fitted_size((8000, 6000), 4000) == (4000, 3000)."""
+    width, height = size
+    longer = max(width, height)
+    if not max_side or longer <= max_side:
+        return width, height
+    scale = max_side / longer
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+@contextmanager
+def _decode_errors_as_media_errors():
+    try:
+        yield
     except MediaError:
         raise
     except Image.DecompressionBombError as exc:  # Pillow's own, far larger, limit
