@@ -77,8 +77,8 @@ def decode_image(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES, max_pixels: in
         data: the file's bytes.
         max_bytes: larger inputs get MediaError too_large, default 25 MB.
         max_pixels: images whose header claims more pixels get too_many_pixels, default 40 million.
-        max_side: a picture whose longer side is over this comes back scaled down to it (a JPEG is
-            decoded at a reduced scale to begin with, which costs a fraction of the memory); None keeps it.
+        max_side: a picture whose longer side is over this comes back scaled down to it; None keeps it.
+            A JPEG at least twice too big is decoded at a reduced scale, for a fraction of the memory.
     Codes: empty, too_large, unsupported_type, too_many_pixels, corrupt.
     Example: decode_image(open("photo.jpg", "rb").read()).shape == (720, 1280, 3)
     """
@@ -90,7 +90,7 @@ def decode_image(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES, max_pixels: in
         image.load()  # the first picture or frame only
         if image.mode != "RGB":
             image = image.convert("RGB")
-        if image.size != target:  # scaled inside Pillow, the full size dropped before numpy copies anything
+        if image.size != target:  # in Pillow: numpy never holds a full-size copy
             image = image.resize(target, Image.Resampling.BOX)
         return np.asarray(image)
 
