@@ -1,9 +1,10 @@
 """A cap on the pixels of pictures being worked on at once.
 
 Each picture is bounded by MAX_IMAGE_PIXELS, but the server answers uploads on many threads: without a
-cap, four 40-megapixel photos arriving together would be decoded side by side (about 10 bytes a pixel
-for JPEG, 23 for WebP) and could take gigabytes. A request holds its picture's pixels from decoding until
-its answer is built; one that cannot get them within the wait is refused as busy instead of queueing.
+cap, four 40-megapixel photos arriving together would be decoded side by side (see DEFAULT_MAX_PIXELS
+in images.py for the cost per pixel) and could take gigabytes. A request holds its picture's pixels from
+decoding until its answer is built; one that cannot get them within the wait is refused as busy instead
+of queueing.
 """
 
 from __future__ import annotations

@@ -11,6 +11,13 @@ export function answer(status, body) {
   }
 }
 
+/** A promise and the function that settles it: an answer held back until the test calls release(value). */
+export function held() {
+  let release
+  const promise = new Promise((resolve) => { release = resolve })
+  return { promise, release }
+}
+
 /**
  * A fetch stand-in answering "METHOD /path" keys (the query string left out) from `routes`: each value is
  * [status, body] or a function (call) -> [status, body] | Error (a network failure), or a promise of one

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { held } from '../../api/__tests__/fakeServer'
 import { useApiTokens } from '../useApiTokens'
 
 const OLD = { id: 1, name: 'backup script', prefix: 'mw_Ab12' }
@@ -6,15 +7,14 @@ const OLD = { id: 1, name: 'backup script', prefix: 'mw_Ab12' }
 /** An API whose first list answer waits until release() is called (the list as it was when asked). */
 function slowListApi() {
   const rows = [OLD]
-  let release
-  const held = new Promise((resolve) => { release = resolve })
+  const firstList = held()
   let lists = 0
   return {
-    release: () => release(),
+    release: () => firstList.release(),
     listTokens: async () => {
       lists += 1
       const snapshot = [...rows]
-      if (lists === 1) await held
+      if (lists === 1) await firstList.promise
       return snapshot
     },
     createToken: async ({ name }) => {

@@ -1,16 +1,9 @@
 import { createPinia, setActivePinia } from 'pinia'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { fakeServer } from '../../api/__tests__/fakeServer'
+import { fakeServer, held } from '../../api/__tests__/fakeServer'
 import { useSourcesStore } from '../sources'
 
 const SUMMARY = { total: 3, counts: { mask: 2, no_mask: 1, incorrect: 0, unknown: 0 } }
-
-/** A promise and the function that settles it. */
-function held() {
-  let release
-  const promise = new Promise((resolve) => { release = resolve })
-  return { promise, release }
-}
 
 beforeEach(() => setActivePinia(createPinia()))
 afterEach(() => vi.unstubAllGlobals())

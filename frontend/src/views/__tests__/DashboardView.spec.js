@@ -1,7 +1,7 @@
 import { flushPromises, mount } from '@vue/test-utils'
 import { createPinia, setActivePinia } from 'pinia'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { fakeServer } from '../../api/__tests__/fakeServer'
+import { fakeServer, held } from '../../api/__tests__/fakeServer'
 import DashboardView from '../DashboardView.vue'
 
 // jsdom has no canvas: the charts are left out, the numbers beside them are what is checked
@@ -15,14 +15,13 @@ afterEach(() => vi.unstubAllGlobals())
 
 describe('DashboardView', () => {
   it('shows the answer to the newest filter when an older one arrives after it', async () => {
-    let releaseFront
-    const frontHeld = new Promise((resolve) => { releaseFront = resolve })
+    const front = held()
     const server = fakeServer({
       'GET /api/sources': [200, SOURCES],
       'GET /api/stats/hourly': [200, { hours: [] }],
       'GET /api/stats/summary': ({ url }) => {
         const source = new URL(url, 'http://x').searchParams.get('source_id')
-        if (source === '1') return frontHeld.then(() => [200, summaryOf(99)])
+        if (source === '1') return front.promise.then(() => [200, summaryOf(99)])
         return [200, summaryOf(source === '2' ? 5 : 1)]
       },
     })
@@ -36,7 +35,7 @@ describe('DashboardView', () => {
     await wrapper.find('[data-testid="filter-source"]').setValue('2')
     await flushPromises()
     expect(people()).toBe('5')
-    releaseFront()
+    front.release()
     await flushPromises()
     expect(people()).toBe('5') // the slow answer for "Front door" came last and is not shown
     wrapper.unmount()
