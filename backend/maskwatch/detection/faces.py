@@ -1,4 +1,5 @@
-"""Face detectors. `FaceDetector` is the interface; `MtcnnFaceDetector` wraps facenet-pytorch's MTCNN."""
+"""Face detectors. `FaceDetector` is the interface; `PyramidFaceDetector` is our own one-stage network,
+`MtcnnFaceDetector` wraps facenet-pytorch's MTCNN."""
 
 from __future__ import annotations
 
@@ -147,3 +148,73 @@ class MtcnnFaceDetector:
                 continue
             faces.append(Face((x1, y1, x2, y2), float(prob), landmarks))
         return faces
+
+
+class PyramidFaceDetector:
+    """Our one-stage face detector (`pyramid_net.PyramidFaceNet`): the whole frame once, no image pyramid.
+
+    Args:
+        weights: path of the trained state dict (models/face_detector.pt).
+        min_score: faces scoring below this are dropped, default 0.05 (low, so the ranking stays
+            complete for evaluation; the product applies its operating threshold on top).
+        nms_iou: boxes overlapping a better one by more than this are dropped, default 0.4.
+        upscale_below / max_side: resize frames whose longer side is below / above these first.
+        threads: torch intra-op threads (process-wide); None leaves torch's setting alone.
+
+    Example: PyramidFaceDetector("models/face_detector.pt").detect(rgb_frame)
+    """
+
+    def __init__(self, weights, min_score: float = 0.05, nms_iou: float = 0.4, top_k: int = 2000,
+                 upscale_below: int | None = None, max_side: int | None = None, threads: int | None = None,
+                 net=None):
+        from .pyramid_net import PyramidFaceNet
+
+        if threads:
+            torch.set_num_threads(threads)
+        if net is None:
+            net = PyramidFaceNet()
+            net.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))
+        self.net = net.eval()
+        self.min_score, self.nms_iou, self.top_k = min_score, nms_iou, top_k
+        self.upscale_below, self.max_side = upscale_below, max_side
+        self._grids: dict[tuple[int, int], list[np.ndarray]] = {}
+
+    def _grid(self, height: int, width: int) -> list[np.ndarray]:
+        from .pyramid_net import point_grid
+
+        if (height, width) not in self._grids:
+            self._grids[(height, width)] = point_grid(height, width)
+        return self._grids[(height, width)]
+
+    def raw_outputs(self, padded: np.ndarray) -> list[np.ndarray]:
+        """Per stride (N, P, 15) raw outputs for padded frames (N, H, W, 3)."""
+        from .pyramid_net import to_input
+
+        with torch.inference_mode():
+            return [o.numpy() for o in self.net(to_input(padded))]
+
+    def detect(self, frame: np.ndarray) -> list[Face]:
+        return self.detect_batch([frame])[0]
+
+    def detect_batch(self, frames: list[np.ndarray]) -> list[list[Face]]:
+        from .pyramid_net import pad_frame, select_faces
+
+        results = []
+        for frame in frames:
+            scale = frame_scale(frame.shape[0], frame.shape[1], self.max_side, self.upscale_below)
+            resized = frame if scale == 1.0 else cv2.resize(
+                frame, (max(1, round(frame.shape[1] * scale)), max(1, round(frame.shape[0] * scale))),
+                interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+            padded = pad_frame(np.ascontiguousarray(resized))
+            outputs = [o[0] for o in self.raw_outputs(padded[None])]
+            scores, boxes, landmarks = select_faces(outputs, self._grid(*padded.shape[:2]), self.min_score,
+                                                    self.nms_iou, self.top_k)
+            height, width = frame.shape[:2]
+            faces = []
+            for score, box, points in zip(scores, boxes / scale, landmarks / scale):
+                x1, x2 = float(np.clip(box[0], 0, width)), float(np.clip(box[2], 0, width))
+                y1, y2 = float(np.clip(box[1], 0, height)), float(np.clip(box[3], 0, height))
+                if x2 - x1 >= 2 and y2 - y1 >= 2:
+                    faces.append(Face((x1, y1, x2, y2), float(score), points.astype(np.float32)))
+            results.append(faces)
+        return results

@@ -14,7 +14,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-VOC_LABELS = {"with_mask": "mask", "without_mask": "no_mask", "mask_weared_incorrect": "incorrect"}
+VOC_LABELS = {"with_mask": "mask", "without_mask": "no_mask", "mask_weared_incorrect": "incorrect",
+              # WIDER FACE (../shared/tools/wider_face.py): a face whose mask state nobody labelled
+              "face": "face", "face_maybe_masked": "face"}
 TEST_SHARE = 0.2
 NEAR_DUPLICATE_BITS = 6
 
