@@ -1,4 +1,5 @@
-"""Command line: maskwatch serve | detect | passwd | purge | train | evaluate | synth | tune-mtcnn."""
+"""Command line: maskwatch serve | detect | passwd | purge | train | evaluate | synth | tune-mtcnn |
+train-detector | export-detector."""
 
 from __future__ import annotations
 
@@ -15,14 +16,10 @@ VIDEO_SUFFIXES = {".mp4", ".avi", ".mov", ".webm", ".mkv", ".m4v"}
 
 
 def build_detector(args):
-    from .detection import MaskClassifier, MaskDetector, MtcnnFaceDetector
-    from .paths import default_classifier_path, default_mtcnn_dir
+    from .detection.factory import build_mask_detector
 
-    mtcnn_dir = None if args.stock_mtcnn else default_mtcnn_dir()
-    faces = MtcnnFaceDetector(min_face_size=args.min_face_size, threads=args.threads,
-                              max_side=args.max_side, upscale_below=args.upscale_below, weights_dir=mtcnn_dir)
-    classifier = MaskClassifier.from_file(args.model or default_classifier_path())
-    return MaskDetector(faces, classifier)
+    return build_mask_detector(args.detector, args.model, min_face_size=args.min_face_size, threads=args.threads,
+                               max_side=args.max_side, upscale_below=args.upscale_below, stock_mtcnn=args.stock_mtcnn)
 
 
 def detect_image(detector, path: Path, args) -> dict:
@@ -162,6 +159,10 @@ def cmd_passwd(args) -> int:
 
 
 def add_detector_options(p: argparse.ArgumentParser) -> None:
+    from .detection.factory import DETECTORS
+
+    p.add_argument("--detector", choices=DETECTORS, default=os.environ.get("DETECTOR") or "mtcnn",
+                   help="face detector (default: $DETECTOR, else mtcnn)")
     p.add_argument("--model", help="classifier weights (default: models/mask_classifier.pt or $MODEL_PATH)")
     p.add_argument("--min-face-size", type=int, default=20)
     p.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
@@ -211,6 +212,8 @@ TRAINING_COMMANDS = {
     "evaluate": "evaluate on held-out crops and scenes",
     "synth": "put synthetic masks on unmasked faces",
     "tune-mtcnn": "fine-tune MTCNN on masked faces",
+    "train-detector": "train our one-stage face detector",
+    "export-detector": "export the trained face detector to ONNX",
 }
 
 
@@ -221,6 +224,10 @@ def run_training_command(name: str, argv: list[str]) -> int:
         from .training.evaluate import main
     elif name == "synth":
         from .training.synth_command import main
+    elif name == "train-detector":
+        from .training.detector.train import main
+    elif name == "export-detector":
+        from .training.detector.export import main
     else:
         from .training.mtcnn.command import main
     main(argv)

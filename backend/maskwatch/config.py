@@ -29,7 +29,9 @@ class Config:
     INSTANCE_PATH: $MASKWATCH_INSTANCE, default instance/ at the repository root (database, uploads, results).
     MODEL_PATH: classifier weights, default models/mask_classifier.pt (None here: maskwatch.paths decides).
     MAX_UPLOAD_MB: largest accepted upload, default 25 (images) ; MAX_VIDEO_MB for videos, default 200.
-    MIN_FACE_SIZE: smallest face MTCNN looks for, default 40 px (20 finds smaller faces at twice the cost).
+    DETECTOR: the face detector, "mtcnn" (facenet-pytorch's MTCNN, fine-tuned; the default) or "pyramid" (our
+        one-stage network, models/face_detector.onnx).
+    MIN_FACE_SIZE: smallest face looked for, default 40 px (20 finds smaller faces at twice the cost).
     MAX_IMAGE_PIXELS: pictures whose header claims more pixels get 413 before decoding, default 40000000.
     PICTURE_MAX_SIDE: an uploaded picture with a longer side is scaled down to it before detection, default
         4096 (12 MP at 4:3; faces under MIN_FACE_SIZE / scale pixels of the original are then missed); the
@@ -91,6 +93,7 @@ class Config:
         self.MODEL_PATH = os.environ.get("MODEL_PATH") or None
         self.MAX_UPLOAD_MB = _env_int("MAX_UPLOAD_MB", 25)
         self.MAX_VIDEO_MB = _env_int("MAX_VIDEO_MB", 200)
+        self.DETECTOR = os.environ.get("DETECTOR") or "mtcnn"
         self.MIN_FACE_SIZE = _env_int("MIN_FACE_SIZE", 40)
         self.MAX_IMAGE_PIXELS = _env_int("MAX_IMAGE_PIXELS", 40_000_000)
         self.PICTURE_MAX_SIDE = _env_int("PICTURE_MAX_SIDE", 4096) or None

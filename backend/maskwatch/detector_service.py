@@ -31,14 +31,11 @@ class DetectorService:
 
 
 def build_mask_detector(config) -> object:
-    """MTCNN + classifier from configuration (MODEL_PATH, MIN_FACE_SIZE, TORCH_THREADS)."""
-    from .detection import MaskClassifier, MaskDetector, MtcnnFaceDetector
-    from .paths import default_classifier_path, default_mtcnn_dir
+    """Face detector (DETECTOR) + classifier from configuration (MODEL_PATH, MIN_FACE_SIZE, TORCH_THREADS)."""
+    from .detection.factory import build_mask_detector as build
 
-    faces = MtcnnFaceDetector(min_face_size=config["MIN_FACE_SIZE"], threads=config["TORCH_THREADS"],
-                              weights_dir=default_mtcnn_dir())
-    classifier = MaskClassifier.from_file(config["MODEL_PATH"] or default_classifier_path())
-    return MaskDetector(faces, classifier)
+    return build(config["DETECTOR"], config["MODEL_PATH"], min_face_size=config["MIN_FACE_SIZE"],
+                 threads=config["TORCH_THREADS"])
 
 
 def init_app(app: Flask, detector=None) -> None:

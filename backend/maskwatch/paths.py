@@ -26,3 +26,8 @@ def default_mtcnn_dir() -> Path | None:
 def data_root() -> Path:
     """Training data: $MASKWATCH_DATA, else ../shared/datasets beside the repository."""
     return Path(os.environ.get("MASKWATCH_DATA", REPO_ROOT.parent / "shared" / "datasets"))
+
+
+def default_face_detector_path() -> Path:
+    """Our face detector: $FACE_DETECTOR_PATH, else models/face_detector.onnx."""
+    return Path(os.environ.get("FACE_DETECTOR_PATH", models_dir() / "face_detector.onnx"))

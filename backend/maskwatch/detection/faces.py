@@ -150,32 +150,48 @@ class MtcnnFaceDetector:
         return faces
 
 
+def onnx_session(path, threads: int):
+    """An onnxruntime CPU session that does not spin idle threads (it shares the cores with torch)."""
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = max(1, threads)
+    options.inter_op_num_threads = 1
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
 class PyramidFaceDetector:
     """Our one-stage face detector (`pyramid_net.PyramidFaceNet`): the whole frame once, no image pyramid.
 
     Args:
-        weights: path of the trained state dict (models/face_detector.pt).
+        weights: the trained network: an ONNX file (models/face_detector.onnx, run by onnxruntime) or a
+            torch state dict (.pt); or net, a PyramidFaceNet in memory (training's validation).
         min_score: faces scoring below this are dropped, default 0.05 (low, so the ranking stays
             complete for evaluation; the product applies its operating threshold on top).
         nms_iou: boxes overlapping a better one by more than this are dropped, default 0.4.
+        min_face_size: faces whose shorter side (in the frame's pixels) is below this are dropped, default 0.
         upscale_below / max_side: resize frames whose longer side is below / above these first.
         threads: torch intra-op threads (process-wide); None leaves torch's setting alone.
 
     Example: PyramidFaceDetector("models/face_detector.pt").detect(rgb_frame)
     """
 
-    def __init__(self, weights, min_score: float = 0.05, nms_iou: float = 0.4, top_k: int = 2000,
-                 upscale_below: int | None = None, max_side: int | None = None, threads: int | None = None,
+    def __init__(self, weights=None, min_score: float = 0.05, nms_iou: float = 0.4, top_k: int = 2000,
+                 min_face_size: int = 0, upscale_below: int | None = None, max_side: int | None = None, threads: int | None = None,
                  net=None):
-        from .pyramid_net import PyramidFaceNet
-
         if threads:
             torch.set_num_threads(threads)
-        if net is None:
+        self.session = None
+        if net is None and str(weights).endswith(".onnx"):
+            self.session = onnx_session(weights, threads or torch.get_num_threads())
+        elif net is None:
+            from .pyramid_net import PyramidFaceNet
+
             net = PyramidFaceNet()
             net.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))
-        self.net = net.eval()
-        self.min_score, self.nms_iou, self.top_k = min_score, nms_iou, top_k
+        self.net = net.eval() if net is not None else None
+        self.min_score, self.nms_iou, self.top_k, self.min_face_size = min_score, nms_iou, top_k, min_face_size
         self.upscale_below, self.max_side = upscale_below, max_side
         self._grids: dict[tuple[int, int], list[np.ndarray]] = {}
 
@@ -190,8 +206,11 @@ class PyramidFaceDetector:
         """Per stride (N, P, 15) raw outputs for padded frames (N, H, W, 3)."""
         from .pyramid_net import to_input
 
+        batch = to_input(padded)
+        if self.session is not None:
+            return self.session.run(None, {"image": batch.numpy()})
         with torch.inference_mode():
-            return [o.numpy() for o in self.net(to_input(padded))]
+            return [o.numpy() for o in self.net(batch)]
 
     def detect(self, frame: np.ndarray) -> list[Face]:
         return self.detect_batch([frame])[0]
@@ -214,7 +233,7 @@ class PyramidFaceDetector:
             for score, box, points in zip(scores, boxes / scale, landmarks / scale):
                 x1, x2 = float(np.clip(box[0], 0, width)), float(np.clip(box[2], 0, width))
                 y1, y2 = float(np.clip(box[1], 0, height)), float(np.clip(box[3], 0, height))
-                if x2 - x1 >= 2 and y2 - y1 >= 2:
+                if x2 - x1 >= 2 and y2 - y1 >= 2 and min(x2 - x1, y2 - y1) >= self.min_face_size:
                     faces.append(Face((x1, y1, x2, y2), float(score), points.astype(np.float32)))
             results.append(faces)
         return results

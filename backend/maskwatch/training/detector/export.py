@@ -1,0 +1,50 @@
+"""maskwatch export-detector: a trained PyramidFaceNet state dict to ONNX (any frame size), checked
+against torch on a random frame before it is written.
+
+Example: maskwatch export-detector build/detector/run/best.pt --out models/face_detector.onnx
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ...detection.pyramid_net import STRIDES, PyramidFaceNet
+from ...paths import models_dir
+
+
+def export_onnx(state_dict: Path, out: Path) -> float:
+    """Writes the ONNX file; returns the largest difference between torch and onnxruntime outputs."""
+    from ...detection.faces import onnx_session
+
+    net = PyramidFaceNet()
+    net.load_state_dict(torch.load(state_dict, map_location="cpu", weights_only=True))
+    net.eval()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(".tmp.onnx")
+    names = [f"stride{s}" for s in STRIDES]
+    torch.onnx.export(net, (torch.zeros(1, 3, 480, 640),), str(tmp), input_names=["image"], output_names=names,
+                      dynamic_axes={"image": {0: "batch", 2: "height", 3: "width"}, **{n: {0: "batch", 1: "points"} for n in names}},
+                      opset_version=17, dynamo=False)
+    frame = np.random.default_rng(0).uniform(-1, 1, (1, 3, 352, 544)).astype(np.float32)
+    with torch.inference_mode():
+        expected = [o.numpy() for o in net(torch.from_numpy(frame))]
+    got = onnx_session(tmp, 1).run(None, {"image": frame})
+    difference = max(float(np.abs(a - b).max()) for a, b in zip(expected, got))
+    if difference > 1e-3:
+        tmp.unlink()
+        raise RuntimeError(f"ONNX and torch outputs differ by {difference}")
+    tmp.replace(out)
+    return difference
+
+
+def main(argv=None) -> None:
+    p = argparse.ArgumentParser(prog="maskwatch export-detector", description=__doc__.split("\n")[0])
+    p.add_argument("weights", help="state dict from maskwatch train-detector (OUT/best.pt)")
+    p.add_argument("--out", default=str(models_dir() / "face_detector.onnx"))
+    args = p.parse_args(argv)
+    difference = export_onnx(Path(args.weights), Path(args.out))
+    print(f"{args.out}: torch and onnxruntime agree within {difference:.2e}")
