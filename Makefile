@@ -66,6 +66,8 @@ chromium:
 # WIDER FACE (research use only), built from two repository snapshots into .cache/wider-face; see
 # ../shared/tools/wider_face.py for the snapshots (WIDER_IMAGES_GIT, WIDER_LABELS_GIT: their git dirs).
 WIDER := .cache/wider-face
+WIDER_IMAGES_GIT ?= /work/.mirror/Yusepp+YOLOv8-Face/repo
+WIDER_LABELS_GIT ?= /work/.mirror/SihanWang-WHU+Face_Detection/repo
 $(WIDER)/val:
 	$(PY) ../shared/tools/wider_face.py --images-git $(WIDER_IMAGES_GIT) --labels-git $(WIDER_LABELS_GIT) --out $(WIDER)
 
