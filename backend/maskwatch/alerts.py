@@ -25,13 +25,15 @@ class AlertPolicy:
         self.alerted: set[int] = set()
         self.recent: list[tuple[float, tuple[float, float, float, float]]] = []
 
-    def should_alert(self, track_id: int, verdict: str, frames_seen: int, box, now: float) -> bool:
-        """True once for a track whose verdict is no_mask or incorrect, unless it is in cooldown."""
+    def should_alert(self, track_id: int, verdict: str, frames_seen: int, box, now: float,
+                     new_person: bool = False) -> bool:
+        """True once for a track whose verdict is no_mask or incorrect, unless it is in cooldown; a
+        new_person (a track split off because somebody else took the place) is never in cooldown."""
         if verdict not in ALERT_VERDICTS or frames_seen < self.min_frames or track_id in self.alerted:
             return False
         self.alerted.add(track_id)
         self.recent = [(t, b) for t, b in self.recent if now - t < self.cooldown_s]
-        if any(self._near(box, b) for _, b in self.recent):
+        if not new_person and any(self._near(box, b) for _, b in self.recent):
             return False
         self.recent.append((now, tuple(box)))
         return True

@@ -199,7 +199,8 @@ class LiveNamespace(Namespace):
             client.frames += 1
             now = time.monotonic()
             for face in update.faces:
-                if client.alerts.should_alert(face.track_id, face.verdict, face.frames_seen, face.detection.box, now):
+                if client.alerts.should_alert(face.track_id, face.person_verdict, face.frames_seen, face.detection.box, now,
+                                              new_person=face.after_split):
                     emit("alert", {**face.to_dict(), "message": ALERT_MESSAGES[face.verdict]})
             self._record(client, update.ended)
             counts = client.tracker.counts()

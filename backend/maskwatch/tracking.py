@@ -6,6 +6,12 @@ distance for fast or shrinking faces; a track survives `max_missed` frames witho
 track becomes one `PersonSighting`: its verdict is the label with the largest sum of classifier
 scores over the frames where the classifier was confident, `unknown` when it never was.
 
+A track is one person: when `split_after` frames in a row look like somebody else (a confident verdict
+other than the track's settled one, or an appearance signature unlike the track's), the track ends
+where that run began and the run starts a new track, so a person who takes another's place at a door
+gets their own verdict and alert. Memory stays flat however long a stream runs: ended people are
+counted, not kept.
+
 A hand-written greedy matcher rather than a library (norfair, supervision's ByteTrack): faces per
 frame are few, and those libraries bring dependencies and per-object state we would wrap anyway.
 Timestamps are opaque: any ordered values (datetimes for the store, seconds for video results).
@@ -37,12 +43,18 @@ class PersonSighting:
 
 @dataclass
 class TrackedFace:
-    """A detection of this frame with the track it belongs to and that track's running verdict."""
+    """A detection of this frame with its track: `verdict` is the track's vote once settled, the
+    frame's own label before (unknown when the classifier was not confident)."""
 
     track_id: int
     detection: Detection
     verdict: str
     frames_seen: int = 1
+    #: the track began when its face replaced another person's in the same place
+    after_split: bool = False
+    #: what alerts go by: `verdict`, except while the face looks like somebody else (then the track's
+    #: own, until the tracker decides it is a new person)
+    person_verdict: str = UNKNOWN
 
     def to_dict(self) -> dict:
         return {**self.detection.to_dict(), "track_id": self.track_id, "verdict": self.verdict}
@@ -59,21 +71,50 @@ class Track:
     frames_seen: int = 0
     votes: dict[str, float] = field(default_factory=lambda: dict.fromkeys(LABELS, 0.0))
     confident_frames: int = 0
+    signature: np.ndarray | None = None
+    #: (detection, timestamp) of the latest frames in a row that look like somebody else
+    unlike_run: list = field(default_factory=list)
+    after_split: bool = False
 
     def predicted_box(self) -> np.ndarray:
         shift = self.velocity * (self.missed + 1)
         return self.box + np.array([shift[0], shift[1], shift[0], shift[1]])
 
-    def add(self, detection: Detection, timestamp, min_confidence: float) -> None:
+    def follow(self, detection: Detection) -> None:
+        """Move the track to this frame's box (motion only)."""
         box = np.asarray(detection.box, dtype=np.float64)
-        if self.frames_seen:
+        if self.frames_seen or self.unlike_run:
             step = (_centre(box) - _centre(self.box)) / (self.missed + 1)
             self.velocity = 0.5 * self.velocity + 0.5 * step  # smoothed: one jittery box does not fling the track
-        self.box, self.last_seen, self.missed = box, timestamp, 0
+        self.box, self.missed = box, 0
+
+    def add(self, detection: Detection, timestamp, min_confidence: float) -> None:
+        self.follow(detection)
+        self.count(detection, timestamp, min_confidence)
+
+    def count(self, detection: Detection, timestamp, min_confidence: float) -> None:
+        """This frame's vote and appearance join the track's."""
+        self.last_seen = timestamp
         self.frames_seen += 1
         if detection.score >= min_confidence:
             self.votes[detection.label] = self.votes.get(detection.label, 0.0) + float(detection.score)
             self.confident_frames += 1
+        if detection.signature is not None:
+            mixed = detection.signature if self.signature is None else 0.7 * self.signature + 0.3 * detection.signature
+            norm = float(np.linalg.norm(mixed))
+            self.signature = mixed / norm if norm > 1e-6 else mixed
+
+    def settled(self, settle_frames: int) -> bool:
+        return self.confident_frames >= settle_frames
+
+    def looks_unlike(self, detection: Detection, min_confidence: float, settle_frames: int, min_similarity: float) -> bool:
+        """A confident verdict other than the settled one, or an appearance unlike the track's."""
+        if (self.settled(settle_frames) and detection.score >= min_confidence
+                and detection.label != self.verdict()[0]):
+            return True
+        if self.signature is not None and detection.signature is not None and self.frames_seen >= 2:
+            return float(self.signature @ detection.signature) < min_similarity
+        return False
 
     def verdict(self) -> tuple[str, float]:
         """(label, share of the confident votes), or ('unknown', 0.0) with no confident frame."""
@@ -106,20 +147,28 @@ class FaceTracker:
         max_missed: frames a track survives without a matching face, default 10.
         min_confidence: a frame votes only when the classifier's score is at least this, default 0.6.
         min_frames: tracks seen in fewer frames are dropped as flicker, default 2 (1 for single images).
+        settle_frames: confident frames before a track's vote is shown instead of each frame's label, default 3.
+        split_after: frames in a row that look like somebody else before the track is split, default 3.
+        min_similarity: appearance signatures less alike than this (correlation) look like somebody else,
+            default 0.6 (the same face a few pixels off: 0.9 and more; the fixture faces at one door: 0.4).
     Example:
         tracker = FaceTracker(); faces = tracker.update(detector.detect(frame), now).faces
         people = tracker.close_all()
     """
 
     def __init__(self, min_iou: float = 0.2, max_centre_shift: float = 1.0, max_missed: int = 10,
-                 min_confidence: float = 0.6, min_frames: int = 2):
+                 min_confidence: float = 0.6, min_frames: int = 2, settle_frames: int = 3, split_after: int = 3,
+                 min_similarity: float = 0.6):
         self.min_iou = min_iou
         self.max_centre_shift = max_centre_shift
         self.max_missed = max_missed
         self.min_confidence = min_confidence
         self.min_frames = min_frames
+        self.settle_frames = settle_frames
+        self.split_after = split_after
+        self.min_similarity = min_similarity
         self.tracks: list[Track] = []
-        self.closed: list[PersonSighting] = []
+        self.ended_counts: dict[str, int] = dict.fromkeys((*LABELS, UNKNOWN), 0)
         self._next_id = 1
 
     def update(self, detections: list[Detection], timestamp) -> "TrackerUpdate":
@@ -127,25 +176,46 @@ class FaceTracker:
         pairs = self._match(detections)
         matched_tracks = {t for t, _ in pairs}
         matched_dets = {d for _, d in pairs}
-        faces = []
+        split_off: list[Track] = []
         for t, d in pairs:
-            self.tracks[t].add(detections[d], timestamp, self.min_confidence)
+            track, detection = self.tracks[t], detections[d]
+            if track.looks_unlike(detection, self.min_confidence, self.settle_frames, self.min_similarity):
+                track.follow(detection)
+                track.unlike_run.append((detection, timestamp))
+                if len(track.unlike_run) >= self.split_after:
+                    split_off.append(track)
+                    self.tracks[t] = self._new_track(track.unlike_run, after_split=True)
+            else:
+                for earlier, when in track.unlike_run:  # a blip, not a new person: those frames count
+                    track.count(earlier, when, self.min_confidence)
+                track.unlike_run.clear()
+                track.add(detection, timestamp, self.min_confidence)
         for t, track in enumerate(self.tracks):
             if t not in matched_tracks:
                 track.missed += 1
         for d, detection in enumerate(detections):
             if d not in matched_dets:
-                track = Track(self._next_id, np.asarray(detection.box, dtype=np.float64), timestamp, timestamp)
-                self._next_id += 1
-                track.add(detection, timestamp, self.min_confidence)
-                self.tracks.append(track)
+                self.tracks.append(self._new_track([(detection, timestamp)]))
                 pairs.append((len(self.tracks) - 1, d))
-        for t, d in sorted(pairs, key=lambda p: p[1]):
-            track = self.tracks[t]
-            faces.append(TrackedFace(track.track_id, detections[d], track.verdict()[0], track.frames_seen))
+        faces = [self._tracked_face(self.tracks[t], detections[d]) for t, d in sorted(pairs, key=lambda p: p[1])]
         ended = [track for track in self.tracks if track.missed > self.max_missed]
         self.tracks = [track for track in self.tracks if track.missed <= self.max_missed]
-        return TrackerUpdate(faces, self._close(ended))
+        return TrackerUpdate(faces, self._close(split_off + ended))
+
+    def _new_track(self, frames: list, after_split: bool = False) -> Track:
+        first, when = frames[0]
+        track = Track(self._next_id, np.asarray(first.box, dtype=np.float64), when, when, after_split=after_split)
+        self._next_id += 1
+        for detection, timestamp in frames:
+            track.add(detection, timestamp, self.min_confidence)
+        return track
+
+    def _tracked_face(self, track: Track, detection: Detection) -> TrackedFace:
+        own = detection.label if detection.score >= self.min_confidence else UNKNOWN
+        vote = track.verdict()[0] if track.settled(self.settle_frames) else own
+        shown = own if track.unlike_run else vote
+        return TrackedFace(track.track_id, detection, shown, track.frames_seen, track.after_split,
+                           track.verdict()[0] if track.unlike_run else vote)
 
     def close_all(self) -> list[PersonSighting]:
         """End every live track (end of video, client gone); returns their people."""
@@ -154,9 +224,7 @@ class FaceTracker:
 
     def counts(self) -> dict[str, int]:
         """People so far per verdict: ended people plus live tracks seen in at least min_frames frames."""
-        counts = dict.fromkeys((*LABELS, UNKNOWN), 0)
-        for person in self.closed:
-            counts[person.verdict] += 1
+        counts = dict(self.ended_counts)
         for track in self.tracks:
             if track.frames_seen >= self.min_frames:
                 counts[track.verdict()[0]] += 1
@@ -170,7 +238,7 @@ class FaceTracker:
             verdict, confidence = track.verdict()
             people.append(PersonSighting(track.track_id, track.first_seen, track.last_seen, verdict,
                                          round(confidence, 4), track.frames_seen))
-        self.closed.extend(people)
+            self.ended_counts[verdict] += 1
         return people
 
     def _match(self, detections: list[Detection]) -> list[tuple[int, int]]:

@@ -81,7 +81,8 @@ def _detection(label: str, score: float, box=(100, 100, 180, 190)) -> Detection:
 
 def test_votes_are_weighted_by_confidence_and_unsure_frames_do_not_vote():
     tracker = FaceTracker()
-    labels = [("mask", 0.95)] * 4 + [("no_mask", 0.7)] * 4 + [("no_mask", 0.4)] * 10  # 3.8 vs 2.8 confident
+    # interleaved, so no run of confident disagreeing frames splits the track: 3.8 vs 2.8 confident
+    labels = [("mask", 0.95), ("no_mask", 0.7)] * 4 + [("no_mask", 0.4)] * 10
     for t, (label, score) in enumerate(labels):
         tracker.update([_detection(label, score)], t)
     (person,) = tracker.close_all()
@@ -112,3 +113,77 @@ def test_a_fast_face_is_followed_by_its_motion():
         update = tracker.update([_detection("no_mask", 0.9, (x, 100, x + 50, 160))], t)
         assert [f.track_id for f in update.faces] == [1]
     assert len(tracker.close_all()) == 1
+
+
+def test_a_run_of_confident_other_verdicts_is_a_new_person_and_a_blip_is_not():
+    tracker = FaceTracker()
+    frames = [("mask", 0.95)] * 5 + [("no_mask", 0.9)] * 2 + [("mask", 0.95)] * 3 + [("no_mask", 0.9)] * 6
+    ended = []
+    for t, (label, score) in enumerate(frames):
+        ended += tracker.update([_detection(label, score)], t).ended
+    ended += tracker.close_all()
+    assert [(p.verdict, p.seen_at, p.ended_at, p.frames_seen) for p in ended] == [("mask", 0, 9, 10), ("no_mask", 10, 15, 6)]
+
+
+def test_the_box_shows_the_frames_own_label_until_the_vote_is_settled():
+    tracker = FaceTracker(settle_frames=3)
+    shown = [tracker.update([_detection(label, 0.9)], t).faces[0].verdict
+             for t, label in enumerate(["no_mask", "mask", "mask", "mask", "no_mask", "mask"])]
+    # settled on mask at the third frame; a frame unlike the track shows its own label
+    assert shown == ["no_mask", "mask", "mask", "mask", "no_mask", "mask"]
+
+
+def _swap(heads, detect_cached, first: str, second: str, frames: int = 10):
+    """`first` stands at the door for `frames` frames (10 per second), then `second` takes the same
+    place with no frame between them; returns the people and (time, track id) of each alert."""
+    from maskwatch.alerts import AlertPolicy
+
+    tracker, alerts = FaceTracker(max_missed=10), AlertPolicy(cooldown_s=30)
+    people_seen, alerted = [], []
+    for i in range(2 * frames):
+        t = i / 10
+        name = first if i < frames else second
+        update = tracker.update(detect_cached(("door", name), scene([(heads[name], 250, 130)])), t)
+        people_seen += update.ended
+        for face in update.faces:
+            if alerts.should_alert(face.track_id, face.person_verdict, face.frames_seen, face.detection.box, t,
+                                   new_person=face.after_split):
+                alerted.append((t, face.track_id))
+    return people_seen + tracker.close_all(), alerted
+
+
+def test_a_person_who_takes_a_masked_persons_place_is_a_new_sighting_and_alerts_at_once(heads, detect_cached):
+    people_seen, alerted = _swap(heads, detect_cached, "astronaut_masked", "grace_hopper")
+    assert [p.verdict for p in people_seen] == ["mask", "no_mask"]
+    assert people_seen[0].ended_at < 1.0 <= people_seen[1].seen_at
+    assert len(alerted) == 1, (alerted, people_seen)
+    (when, track), = alerted
+    assert track == people_seen[1].track_id and when - 1.0 < 1.0
+
+
+def test_two_unmasked_people_replacing_each_other_both_alert(heads, detect_cached):
+    people_seen, alerted = _swap(heads, detect_cached, "astronaut", "grace_hopper")
+    assert [p.verdict for p in people_seen] == ["no_mask", "no_mask"]
+    assert [track for _, track in alerted] == [p.track_id for p in people_seen]
+    assert alerted[1][0] - 1.0 < 1.0
+
+
+def test_memory_and_time_per_frame_stay_flat_over_100000_people():
+    import time
+    import tracemalloc
+
+    tracker = FaceTracker(max_missed=0, min_frames=1)
+    tracemalloc.start()
+    marks = {}
+    started = time.perf_counter()
+    for person in range(100_000):
+        box = (100 + person % 7 * 60, 100, 150 + person % 7 * 60, 160)
+        tracker.update([_detection("no_mask", 0.9, box)], 2 * person)
+        tracker.update([], 2 * person + 1)  # gone: the track ends
+        if person in (10_000, 99_999):
+            marks[person] = (tracemalloc.get_traced_memory()[0], time.perf_counter() - started)
+            started = time.perf_counter()
+    tracemalloc.stop()
+    assert tracker.counts()["no_mask"] == 100_000
+    assert marks[99_999][0] - marks[10_000][0] < 200_000  # bytes: nothing grows with the people seen
+    assert marks[99_999][1] / 90_000 < 3 * marks[10_000][1] / 10_000  # seconds per person do not grow

@@ -38,6 +38,8 @@ class Detection:
     label: str
     score: float
     probs: dict[str, float] = field(default_factory=dict)
+    #: A cheap appearance signature of the face (unit vector, kept in memory only), or None.
+    signature: np.ndarray | None = None
 
     @property
     def box(self) -> tuple[float, float, float, float]:

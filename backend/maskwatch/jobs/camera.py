@@ -150,7 +150,8 @@ class CameraWorker:
                 payload["image"] = cv2.imencode(".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 70])[1].tobytes()
             self._emit("camera", payload)
             for face in update.faces:
-                if self.alerts.should_alert(face.track_id, face.verdict, face.frames_seen, face.detection.box, now):
+                if self.alerts.should_alert(face.track_id, face.person_verdict, face.frames_seen, face.detection.box, now,
+                                              new_person=face.after_split):
                     self._emit("alert", {**face.to_dict(), "camera_id": self.source_id, "message": ALERT_MESSAGES[face.verdict]})
             self._record(update.ended)
 

@@ -109,19 +109,18 @@ def process_video(job_id: str, path: Path, source_id: int, started, wait_s: floa
     out_dir = Path(current_app.instance_path) / "results"
     out_dir.mkdir(parents=True, exist_ok=True)
     video_path, result_path = out_dir / f"{job_id}.mp4", out_dir / f"{job_id}.json"
-    detections, last_publish, frames_done = [], 0.0, 0
+    detections, people, last_publish, frames_done = [], [], 0.0, 0
     with H264Writer(video_path, info.fps, (info.width, info.height)) as writer:
         for index, seconds, frame in iter_video_frames(path, info=info, max_seconds=max_seconds):
             if index % every == 0:
                 detections = detector.detect(frame)
-                tracker.update(detections, seconds)
+                people += tracker.update(detections, seconds).ended
             writer.write(draw_detections(frame, detections))
             frames_done = index + 1
             if time.monotonic() - last_publish > PROGRESS_EVERY_S:
                 report_progress(job_id, min(0.99, frames_done / info.frames))
                 last_publish = time.monotonic()
-    tracker.close_all()
-    people = tracker.closed
+    people += tracker.close_all()
     result = {"video": {"width": info.width, "height": info.height, "fps": info.fps, "frames": frames_done,
                         "duration_s": round(frames_done / info.fps, 3), "detect_every_n_frames": every},
               "people": [{"track_id": p.track_id, "verdict": p.verdict, "confidence": p.confidence,
