@@ -15,11 +15,17 @@ from .media import MediaError
 VIDEO_SUFFIXES = {".mp4", ".avi", ".mov", ".webm", ".mkv", ".m4v"}
 
 
-def build_detector(args):
+def build_detector(args, profile: str = "picture"):
+    """The picture profile (images) or the stream profile (videos) from the settings, with the command
+    line's --min-face-size / --upscale-below / --max-side over them."""
+    from .config import Config
     from .detection.factory import build_mask_detector
+    from .detection.profiles import profiles_from_config
 
-    return build_mask_detector(args.detector, args.model, min_face_size=args.min_face_size, threads=args.threads,
-                               max_side=args.max_side, upscale_below=args.upscale_below, stock_mtcnn=args.stock_mtcnn)
+    options = profiles_from_config(vars(Config()))[profile].detector_options()
+    options.update({k: v for k, v in (("min_face_size", args.min_face_size), ("upscale_below", args.upscale_below),
+                                      ("max_side", args.max_side)) if v is not None})
+    return build_mask_detector(args.detector, args.model, threads=args.threads, stock_mtcnn=args.stock_mtcnn, **options)
 
 
 def detect_image(detector, path: Path, args) -> dict:
@@ -81,12 +87,21 @@ def summary_line(result: dict) -> str:
 
 
 def cmd_detect(args) -> int:
-    detector = build_detector(args)
+    detectors: dict = {}
+
+    def detector(profile: str):
+        if profile not in detectors:
+            detectors[profile] = build_detector(args, profile)
+        return detectors[profile]
+
     failures = 0
     for name in args.files:
         path = Path(name)
         try:
-            results = detect_video(detector, path, args) if path.suffix.lower() in VIDEO_SUFFIXES else [detect_image(detector, path, args)]
+            if path.suffix.lower() in VIDEO_SUFFIXES:
+                results = detect_video(detector("stream"), path, args)
+            else:
+                results = [detect_image(detector("picture"), path, args)]
             for result in results:
                 print(json.dumps(result) if args.json else summary_line(result), flush=True)
         except MediaError as exc:
@@ -164,10 +179,12 @@ def add_detector_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--detector", choices=DETECTORS, default=os.environ.get("DETECTOR") or "mtcnn",
                    help="face detector (default: $DETECTOR, else mtcnn)")
     p.add_argument("--model", help="classifier weights (default: models/mask_classifier.pt or $MODEL_PATH)")
-    p.add_argument("--min-face-size", type=int, default=20)
+    p.add_argument("--min-face-size", type=int, default=None,
+                   help="default: the picture profile's for images (PICTURE_MIN_FACE_SIZE, 20), the stream profile's for videos")
     p.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
     p.add_argument("--max-side", type=int, default=None, help="shrink frames whose longer side is larger")
-    p.add_argument("--upscale-below", type=int, default=None, help="enlarge frames whose longer side is smaller")
+    p.add_argument("--upscale-below", type=int, default=None,
+                   help="enlarge frames whose longer side is smaller (default: PICTURE_UPSCALE_BELOW, 1024, for images)")
     p.add_argument("--stock-mtcnn", action="store_true", help="ignore the fine-tuned MTCNN weights in models/mtcnn")
 
 

@@ -31,7 +31,10 @@ class Config:
     MAX_UPLOAD_MB: largest accepted upload, default 25 (images) ; MAX_VIDEO_MB for videos, default 200.
     DETECTOR: the face detector, "mtcnn" (facenet-pytorch's MTCNN, fine-tuned; the default) or "pyramid" (our
         one-stage network, models/face_detector.onnx).
-    MIN_FACE_SIZE: smallest face looked for, default 40 px (20 finds smaller faces at twice the cost).
+    PICTURE_MIN_FACE_SIZE / PICTURE_UPSCALE_BELOW: the picture profile (uploaded photos): the smallest face looked
+        for, default 20 px, in a picture first enlarged so its longer side is at least 1024 px (0: never
+        enlarged); a 400x300 photo is searched for faces down to 8 px.
+    MIN_FACE_SIZE: the stream profile (live, cameras, videos): smallest face looked for, default 40 px (20 finds smaller faces at twice the cost).
     MAX_IMAGE_PIXELS: pictures whose header claims more pixels get 413 before decoding, default 40000000.
     PICTURE_MAX_SIDE: an uploaded picture with a longer side is scaled down to it before detection, default
         4096 (12 MP at 4:3; faces under MIN_FACE_SIZE / scale pixels of the original are then missed); the
@@ -95,6 +98,8 @@ class Config:
         self.MAX_VIDEO_MB = _env_int("MAX_VIDEO_MB", 200)
         self.DETECTOR = os.environ.get("DETECTOR") or "mtcnn"
         self.MIN_FACE_SIZE = _env_int("MIN_FACE_SIZE", 40)
+        self.PICTURE_MIN_FACE_SIZE = _env_int("PICTURE_MIN_FACE_SIZE", 20)
+        self.PICTURE_UPSCALE_BELOW = _env_int("PICTURE_UPSCALE_BELOW", 1024)
         self.MAX_IMAGE_PIXELS = _env_int("MAX_IMAGE_PIXELS", 40_000_000)
         self.PICTURE_MAX_SIDE = _env_int("PICTURE_MAX_SIDE", 4096) or None
         self.IMAGE_PIXELS_AT_ONCE = _env_int("IMAGE_PIXELS_AT_ONCE", self.MAX_IMAGE_PIXELS)

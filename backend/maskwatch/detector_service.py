@@ -1,4 +1,4 @@
-"""The one MaskDetector of a process, shared by requests, video jobs and live clients."""
+"""The MaskDetectors of a process, one per detection profile, shared by requests, video jobs and live clients."""
 
 from __future__ import annotations
 
@@ -6,45 +6,63 @@ import threading
 
 from flask import Flask, current_app
 
+from .detection.profiles import PICTURE, STREAM, DetectionProfile, profiles_from_config
+
 EXTENSION_KEY = "maskwatch.detector"
 
 
 class DetectorService:
-    """Serialises calls to one detector: torch models are not meant to run two forwards at once here,
+    """Serialises calls to the detectors: torch models are not meant to run two forwards at once here,
     and with 2 cores a queue is faster than two threads fighting.
 
-    Args: detector, a maskwatch.detection.MaskDetector (or anything with detect(rgb)); or build, a
-    function that makes one on the first detect (a Celery worker's parent process never loads the model,
-    its forked children do).
+    Args: detector, a maskwatch.detection.MaskDetector (or anything with detect(rgb)) serving every
+    profile, or a dict of them by profile name; or build, a function that makes that dict on the first
+    detect (a Celery worker's parent process never loads the model, its forked children do); profiles,
+    the DetectionProfile of each name (what answers report as the smallest face looked for).
     """
 
-    def __init__(self, detector=None, build=None):
-        self.detector = detector
+    def __init__(self, detector=None, build=None, profiles: dict[str, DetectionProfile] | None = None):
+        self.detectors = detector if isinstance(detector, dict) or detector is None else {PICTURE: detector, STREAM: detector}
         self._build = build
+        self.profiles = profiles or {}
         self._lock = threading.Lock()
 
-    def detect(self, rgb):
+    @property
+    def loaded(self) -> bool:
+        return self.detectors is not None
+
+    def detect(self, rgb, profile: str = STREAM):
         with self._lock:
-            if self.detector is None:
-                self.detector = self._build()
-            return self.detector.detect(rgb)
+            if self.detectors is None:
+                self.detectors = self._build()
+            return self.detectors[profile].detect(rgb)
+
+    def smallest_face_px(self, profile: str, height: int, width: int) -> float | None:
+        known = self.profiles.get(profile)
+        return None if known is None else round(known.smallest_face_px(height, width), 1)
 
 
-def build_mask_detector(config) -> object:
-    """Face detector (DETECTOR) + classifier from configuration (MODEL_PATH, MIN_FACE_SIZE, TORCH_THREADS)."""
-    from .detection.factory import build_mask_detector as build
+def build_mask_detectors(config) -> dict:
+    """Face detector (DETECTOR) for each profile + one classifier (MODEL_PATH, TORCH_THREADS)."""
+    from .detection import MaskClassifier, MaskDetector
+    from .detection.factory import build_face_detector
+    from .paths import default_classifier_path
 
-    return build(config["DETECTOR"], config["MODEL_PATH"], min_face_size=config["MIN_FACE_SIZE"],
-                 threads=config["TORCH_THREADS"])
+    classifier = MaskClassifier.from_file(config["MODEL_PATH"] or default_classifier_path())
+    return {name: MaskDetector(build_face_detector(config["DETECTOR"], threads=config["TORCH_THREADS"],
+                                                   **profile.detector_options()), classifier)
+            for name, profile in profiles_from_config(config).items()}
 
 
 def init_app(app: Flask, detector=None) -> None:
-    """Attach the detector (built from app.config when none is given; on first use if LAZY_DETECTOR) to the app."""
+    """Attach the detectors (built from app.config when none is given; on first use if LAZY_DETECTOR) to the app."""
+    profiles = profiles_from_config(app.config)
     if detector is None and app.config.get("LAZY_DETECTOR"):
         config = dict(app.config)
-        app.extensions[EXTENSION_KEY] = DetectorService(build=lambda: build_mask_detector(config))
+        app.extensions[EXTENSION_KEY] = DetectorService(build=lambda: build_mask_detectors(config), profiles=profiles)
         return
-    app.extensions[EXTENSION_KEY] = DetectorService(detector if detector is not None else build_mask_detector(app.config))
+    app.extensions[EXTENSION_KEY] = DetectorService(detector if detector is not None else build_mask_detectors(app.config),
+                                                    profiles=profiles)
 
 
 def get_detector() -> DetectorService:

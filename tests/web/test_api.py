@@ -187,7 +187,28 @@ def test_bad_stats_queries_are_400(client, query, code):
 def test_health(client):
     body = client.get("/api/health").get_json()
     assert body == {"status": "ok", "database": True, "model_loaded": True, "version": "0.1.0",
-                    "sightings_waiting": 0, "sightings_dropped": 0}
+                    "sightings_waiting": 0, "sightings_dropped": 0, "detector": "mtcnn",
+                    "profiles": {"picture": {"min_face_size": 20, "upscale_below": 1024, "max_side": None},
+                                 "stream": {"min_face_size": 40, "upscale_below": None, "max_side": None}}}
+
+
+def test_health_says_the_model_is_not_loaded_until_a_lazy_worker_uses_it(make_app, astronaut):
+    from maskwatch.detector_service import DetectorService, EXTENSION_KEY
+
+    app = make_app()
+    service = app.extensions[EXTENSION_KEY]
+    app.extensions[EXTENSION_KEY] = DetectorService(build=lambda: service.detectors, profiles=service.profiles)
+    client = app.test_client()
+    assert client.get("/api/health").get_json()["model_loaded"] is False
+    assert upload(client, encode(astronaut, "PNG"), "a.png").status_code == 200
+    assert client.get("/api/health").get_json()["model_loaded"] is True
+
+
+@pytest.mark.parametrize("size, smallest", [((300, 400), 7.8), ((1500, 2000), 20.0)])
+def test_a_picture_answer_says_the_smallest_face_looked_for(client, size, smallest):
+    picture = np.full((*size, 3), 128, np.uint8)
+    body = upload(client, encode(picture, "PNG"), "plain.png").get_json()
+    assert body["min_face_px"] == smallest
 
 
 def test_health_is_503_when_the_database_is_unreachable(make_app):

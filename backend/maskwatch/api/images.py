@@ -10,6 +10,7 @@ from flask import Flask, current_app
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..detection.draw import draw_detections
+from ..detection.profiles import PICTURE
 from ..detector_service import get_detector
 from ..media import PixelBudget, decode_image, image_size
 from ..store import queries, utcnow
@@ -88,7 +89,8 @@ def detect_in_picture(rgb, size: tuple[int, int], query) -> dict:
     scaled down (PICTURE_MAX_SIDE): boxes are given in the picture's own pixels, the annotated copy is rgb's."""
     source = upload_source(query["source_id"], "image", UPLOADS_SOURCE)
     started = time.perf_counter()
-    detections = get_detector().detect(rgb)
+    service = get_detector()
+    detections = service.detect(rgb, PICTURE)
     ms = (time.perf_counter() - started) * 1000
     tracker = FaceTracker(min_frames=1)  # an image is one frame: every face is a person
     faces = tracker.update(detections, utcnow()).faces
@@ -98,6 +100,9 @@ def detect_in_picture(rgb, size: tuple[int, int], query) -> dict:
             "faces": [{**f.detection.to_dict(), "box": picture_box(f.detection.box, to_picture), "verdict": f.verdict}
                       for f in faces],
             "sightings": recorded.written, "sightings_waiting": recorded.waiting, "ms": round(ms, 1)}
+    smallest = service.smallest_face_px(PICTURE, rgb.shape[0], rgb.shape[1])
+    if smallest is not None:
+        body["min_face_px"] = round(smallest * to_picture[0], 1)
     if query["annotate"]:
         body["annotated"] = jpeg_data_url(draw_detections(rgb, detections))
     return body

@@ -111,6 +111,8 @@ class ImageResultSchema(Schema):
     sightings = fields.Int(metadata={"description": "rows written: one per face"})
     sightings_waiting = fields.Int(metadata={"description": "faces whose sighting waits in the spool (the database is unreachable)"})
     ms = fields.Float()
+    min_face_px = fields.Float(metadata={"description": "the smallest face looked for, in the picture's pixels (the "
+                                                        "picture profile): smaller faces are not found nor counted"})
     annotated = fields.Str(metadata={"description": "data:image/jpeg;base64,... when annotate=true; a picture over "
                                                     "PICTURE_MAX_SIDE is drawn at the scaled-down size"})
 
@@ -217,7 +219,10 @@ class SummarySchema(Schema):
 class HealthSchema(Schema):
     status = fields.Str(metadata={"description": "ok, or degraded when the database is unreachable"})
     database = fields.Bool()
-    model_loaded = fields.Bool()
+    model_loaded = fields.Bool(metadata={"description": "the detector is in memory (false until first use on a lazy worker)"})
+    detector = fields.Str(metadata={"description": "the face detector (DETECTOR)"})
+    profiles = fields.Dict(metadata={"description": "detection profiles: picture and stream, each with min_face_size, "
+                                                   "upscale_below, max_side"})
     version = fields.Str()
     sightings_waiting = fields.Int(metadata={"description": "people in the local spool, written when the database answers"})
     sightings_dropped = fields.Int(metadata={"description": "people the full spool let go (SPOOL_MAX_ROWS)"})
