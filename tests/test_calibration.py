@@ -1,0 +1,49 @@
+"""Classifier calibration: temperature scaling, expected calibration error, the unknown threshold."""
+
+import numpy as np
+import pytest
+
+from maskwatch.training.calibration import (expected_calibration_error, fit_temperature, plot_reliability,
+                                            reliability_bins, softmax, unknown_threshold)
+
+
+def _overconfident(n=4000, seed=0):
+    """Logits whose softmax says about 0.99 while the top class is right 80 % of the time."""
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 3, n)
+    predicted = np.where(rng.random(n) < 0.8, labels, (labels + rng.integers(1, 3, n)) % 3)
+    logits = rng.normal(0, 0.3, (n, 3))
+    logits[np.arange(n), predicted] += 5.0
+    return logits, labels
+
+
+def test_temperature_scaling_softens_an_overconfident_model_and_keeps_its_ranking():
+    logits, labels = _overconfident()
+    t = fit_temperature(logits, labels)
+    assert t > 1.5
+    before, after = softmax(logits), softmax(logits, t)
+    assert (before.argmax(1) == after.argmax(1)).all()
+    assert expected_calibration_error(before, labels) > 0.15
+    assert expected_calibration_error(after, labels) < 0.03
+
+
+def test_a_calibrated_model_has_no_calibration_error():
+    probs = np.array([[0.9, 0.1]] * 10)
+    assert expected_calibration_error(probs, np.array([0] * 9 + [1])) == pytest.approx(0.0)
+    bins = reliability_bins(probs, np.array([0] * 9 + [1]))
+    assert sum(b["n"] for b in bins) == 10 and bins[9]["accuracy"] == pytest.approx(0.9)
+
+
+def test_the_unknown_threshold_keeps_the_judged_verdicts_accurate():
+    confidence = np.array([0.99, 0.95, 0.9, 0.8, 0.7, 0.6, 0.5])
+    right = np.array([1, 1, 1, 1, 0, 0, 0], bool)
+    probs = np.stack([confidence, 1 - confidence], 1)
+    labels = np.where(right, 0, 1)
+    assert unknown_threshold(probs, labels, min_accuracy=0.9) == pytest.approx(0.8)
+    assert unknown_threshold(probs, labels, min_accuracy=0.75) == pytest.approx(0.7)
+
+
+def test_the_reliability_diagram_is_written(tmp_path):
+    logits, labels = _overconfident(500)
+    plot_reliability(reliability_bins(softmax(logits), labels), tmp_path / "r.png")
+    assert (tmp_path / "r.png").read_bytes()[:4] == b"\x89PNG"
