@@ -138,3 +138,25 @@ def test_weights_file_holds_tensors_only(tmp_path):
 def test_missing_weights_file_is_a_clear_error(tmp_path):
     with pytest.raises(FileNotFoundError, match="classifier weights not found"):
         MaskClassifier.from_file(tmp_path / "nothing.pt")
+
+
+def test_balanced_order_draws_every_class_about_equally():
+    labels = np.array([0] * 900 + [1] * 90 + [2] * 10)
+    drawn = np.bincount(labels[train_classifier.balanced_order(labels, np.random.default_rng(0))], minlength=3)
+    assert drawn.sum() == 1000 and (np.abs(drawn - 333) < 60).all()
+
+
+def test_training_calibrates_on_the_validation_faces_and_the_weights_carry_it(tmp_path):
+    table = coloured_table(40)
+    table.splits[np.arange(len(table)) % 5 == 0] = "val"
+    table.save(tmp_path / "crops.npz")
+    out = tmp_path / "model.pt"
+    result = train_classifier.main(["--arch", "report_cnn", "--input-size", "32", "--epochs", "2", "--lr", "1e-3",
+                                    "--batch-size", "16", "--threads", "1", "--cache", str(tmp_path / "crops.npz"),
+                                    "--work", str(tmp_path / "work"), "--out", str(out)])
+    calibration = result["calibration"]
+    assert calibration["n_val"] == 24 and calibration["temperature"] > 0
+    assert calibration["ece_after"] <= calibration["ece_before"] + 1e-6
+    classifier = MaskClassifier.from_file(out)
+    assert classifier.temperature == pytest.approx(calibration["temperature"])
+    assert classifier.unknown_below == pytest.approx(calibration["unknown_below"])

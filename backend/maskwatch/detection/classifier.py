@@ -1,7 +1,8 @@
 """Mask classifier networks and the loader for their weights files.
 
 A weights file is a plain dict (loadable with weights_only=True):
-{"arch": str, "input_size": int, "margin": float, "labels": [str], "state_dict": {...}, "metrics": {...}}
+{"arch": str, "input_size": int, "margin": float, "labels": [str], "state_dict": {...}, "metrics": {...},
+ "temperature": float, "unknown_below": float}; the last two (from validation faces) may be missing in older files.
 """
 
 from __future__ import annotations
@@ -63,8 +64,13 @@ class MaskClassifier:
     """
 
     def __init__(self, network: nn.Module, input_size: int, margin: float = DEFAULT_MARGIN,
-                 labels: tuple[str, ...] = LABELS, arch: str = "", metrics: dict | None = None):
+                 labels: tuple[str, ...] = LABELS, arch: str = "", metrics: dict | None = None,
+                 temperature: float = 1.0, unknown_below: float | None = None):
         self.network = network.eval()
+        #: logits are divided by this before the softmax (temperature scaling, fitted on validation faces)
+        self.temperature = float(temperature)
+        #: a verdict less confident than this is `unknown` (chosen on validation faces); None: not calibrated
+        self.unknown_below = unknown_below
         self.input_size = input_size
         self.margin = margin
         self.labels = tuple(labels)
@@ -80,7 +86,8 @@ class MaskClassifier:
         network = build_network(saved["arch"], saved["input_size"], len(saved["labels"]))
         network.load_state_dict(saved["state_dict"])
         return cls(network, saved["input_size"], saved.get("margin", DEFAULT_MARGIN),
-                   tuple(saved["labels"]), saved["arch"], saved.get("metrics"))
+                   tuple(saved["labels"]), saved["arch"], saved.get("metrics"),
+                   saved.get("temperature", 1.0), saved.get("unknown_below"))
 
     def crops(self, frame: np.ndarray, boxes) -> list[np.ndarray]:
         return [crop_face(frame, box, self.input_size, self.margin) for box in boxes]
@@ -91,7 +98,7 @@ class MaskClassifier:
             return np.zeros((0, len(self.labels)), np.float32)
         with torch.inference_mode():
             logits = self.network(to_tensor(crops))
-            return torch.softmax(logits, dim=1).numpy()
+            return torch.softmax(logits / self.temperature, dim=1).numpy()
 
     def classify(self, frame: np.ndarray, boxes) -> np.ndarray:
         """Probabilities for each face box of an RGB frame, all crops in one batch."""

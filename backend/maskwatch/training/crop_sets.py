@@ -6,6 +6,10 @@ Sources (see ../shared/datasets/README.md):
 - faces-12k: train, with a fixed 10 % validation part chosen by file-name hash.
 - faces-chandrikadeb7: never trained on; the cross-source test set ("xsource").
 - synthetic masks (`maskwatch synth` manifest): train only, made from faces-12k train images.
+- maskedfacenet: real faces with fitted masks (nose_uncovered and chin_only are `incorrect`, correct and
+  chin_uncovered `mask`); synthetic masks, so never a test: 10 % by name hash is "synth_val", reported apart.
+Scenes: 15 % of the training scenes (by the same hash the face detector uses) are "val", for choosing
+thresholds and the calibration.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ from .scenes import in_test_split, load_scenes, scene_splits
 
 CROP_SET_LABELS = {"with_mask": "mask", "without_mask": "no_mask"}
 SYNTH_LABELS = {"correct": "mask", "nose_uncovered": "incorrect", "chin": "incorrect"}
+MASKEDFACENET_LABELS = {"correct": "mask", "chin_uncovered": "mask", "nose_uncovered": "incorrect", "chin_only": "incorrect"}
+SCENE_VAL_SHARE = 0.15
 VAL_SHARE = 0.1
 STORE_SIZE = 112
 
@@ -82,6 +88,8 @@ def scene_crops(root: Path, size: int = STORE_SIZE) -> CropTable:
     scenes = load_scenes(root)
     rows = []
     for scene, (key, split) in zip(scenes, scene_splits(scenes)):
+        if split == "train" and in_test_split(key + ":val", SCENE_VAL_SHARE):
+            split = "val"
         image = scene.read_rgb()
         for box, label in zip(scene.boxes, scene.labels):
             face = float(np.sqrt(max(box[2] - box[0], 1) * max(box[3] - box[1], 1)))
@@ -89,10 +97,11 @@ def scene_crops(root: Path, size: int = STORE_SIZE) -> CropTable:
     return _table(rows)
 
 
-def folder_crops(root: Path, source: str, split_for, size: int = STORE_SIZE) -> CropTable:
+def folder_crops(root: Path, source: str, split_for, size: int = STORE_SIZE,
+                 folders: dict[str, str] = CROP_SET_LABELS) -> CropTable:
     """Crop-set images are already faces: the whole image is the face box."""
     rows = []
-    for folder, label in CROP_SET_LABELS.items():
+    for folder, label in folders.items():
         for path in sorted((Path(root) / folder).glob("*.jpg")):
             image = _read_rgb(path)
             if image is None:
@@ -130,6 +139,10 @@ def build_crop_table(data_root: Path, synth_manifests: list[Path] = ()) -> CropT
         folder_crops(data_root / "faces-12k", "faces-12k", twelve_k_split),
         folder_crops(data_root / "faces-chandrikadeb7", "chandrikadeb7", lambda name: "xsource"),
     ]
+    if (data_root / "maskedfacenet").exists():
+        tables.append(folder_crops(data_root / "maskedfacenet", "maskedfacenet",
+                                   lambda name: "synth_val" if in_test_split(name, VAL_SHARE) else "train",
+                                   folders=MASKEDFACENET_LABELS))
     existing = [Path(m) for m in synth_manifests if Path(m).exists()]
     if existing:
         tables.append(synth_crops(existing))

@@ -22,7 +22,9 @@ from .crop_sets import CropTable, build_crop_table
 from .metrics import classification_report, detection_report, face_size, format_report, plot_confusion, plot_roc
 from .scenes import load_scenes, split_scenes
 
-CROP_PARTS = {"scenes-test": {"split": "test"}, "faces-12k-val": {"split": "val"}, "chandrikadeb7-xsource": {"split": "xsource"}}
+CROP_PARTS = {"scenes-test": {"split": "test"}, "scenes-val": {"split": "val", "source": "scenes"},
+              "faces-12k-val": {"split": "val", "source": "faces-12k"}, "chandrikadeb7-xsource": {"split": "xsource"},
+              "maskedfacenet-synth-val": {"split": "synth_val"}}
 SIZE_EDGES = (0, 16, 32, 64, np.inf)
 
 

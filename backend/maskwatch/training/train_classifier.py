@@ -22,6 +22,7 @@ from ..detection.types import LABELS
 from ..paths import REPO_ROOT, data_root, default_classifier_path
 from .augment import augment, resize_for_eval
 from .crop_sets import CropTable, build_crop_table
+from .calibration import expected_calibration_error, fit_temperature, reliability_bins, softmax, unknown_threshold
 from .metrics import classification_report
 
 
@@ -31,9 +32,20 @@ def class_weights(labels: np.ndarray, num_classes: int = len(LABELS)) -> torch.T
     return torch.tensor(1.0 - share, dtype=torch.float32)
 
 
-def batches(table: CropTable, input_size: int, batch_size: int, rng: np.random.Generator | None):
-    """Yield (inputs, labels); with rng: shuffled and augmented, else in order and only resized."""
-    order = rng.permutation(len(table)) if rng is not None else np.arange(len(table))
+def balanced_order(labels: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """len(labels) indices drawn with replacement so every class is drawn equally often."""
+    counts = np.bincount(labels, minlength=len(LABELS)).astype(np.float64)
+    weights = 1.0 / counts[labels]
+    return rng.choice(len(labels), size=len(labels), replace=True, p=weights / weights.sum())
+
+
+def batches(table: CropTable, input_size: int, batch_size: int, rng: np.random.Generator | None, balanced: bool = False):
+    """Yield (inputs, labels); with rng: shuffled (class-balanced if asked) and augmented, else in order
+    and only resized."""
+    if rng is None:
+        order = np.arange(len(table))
+    else:
+        order = balanced_order(table.labels, rng) if balanced else rng.permutation(len(table))
     for start in range(0, len(order), batch_size):
         idx = order[start:start + batch_size]
         if rng is not None:
@@ -46,7 +58,7 @@ def batches(table: CropTable, input_size: int, batch_size: int, rng: np.random.G
 def train_one_epoch(model, optimizer, scheduler, criterion, table, args, rng) -> dict:
     model.train()
     total, correct, loss_sum, started = 0, 0, 0.0, time.time()
-    for inputs, labels in batches(table, args.input_size, args.batch_size, rng):
+    for inputs, labels in batches(table, args.input_size, args.batch_size, rng, args.balanced):
         optimizer.zero_grad()
         logits = model(inputs)
         loss = criterion(logits, labels)
@@ -60,14 +72,30 @@ def train_one_epoch(model, optimizer, scheduler, criterion, table, args, rng) ->
     return {"loss": loss_sum / total, "accuracy": correct / total, "images_per_s": total / seconds}
 
 
-def predict(model, table: CropTable, input_size: int, batch_size: int = 128) -> np.ndarray:
-    """Softmax probabilities (N, classes) under inference mode."""
+def predict_logits(model, table: CropTable, input_size: int, batch_size: int = 128) -> np.ndarray:
+    """Logits (N, classes) under inference mode."""
     model.eval()
     outputs = []
     with torch.inference_mode():
         for inputs, _ in batches(table, input_size, batch_size, None):
-            outputs.append(torch.softmax(model(inputs), 1).numpy())
+            outputs.append(model(inputs).numpy())
     return np.concatenate(outputs) if outputs else np.zeros((0, len(LABELS)), np.float32)
+
+
+def predict(model, table: CropTable, input_size: int, batch_size: int = 128) -> np.ndarray:
+    """Softmax probabilities (N, classes) under inference mode."""
+    return softmax(predict_logits(model, table, input_size, batch_size))
+
+
+def calibrate(model, val: CropTable, input_size: int, min_accuracy: float) -> dict:
+    """Temperature and the unknown threshold from validation faces, with ECE and reliability bins before/after."""
+    logits = predict_logits(model, val, input_size)
+    temperature = fit_temperature(logits, val.labels)
+    before, after = softmax(logits), softmax(logits, temperature)
+    return {"temperature": temperature, "unknown_below": unknown_threshold(after, val.labels, min_accuracy),
+            "n_val": len(val), "ece_before": expected_calibration_error(before, val.labels),
+            "ece_after": expected_calibration_error(after, val.labels),
+            "reliability_after": reliability_bins(after, val.labels)}
 
 
 def evaluate(model, table: CropTable, input_size: int) -> dict:
@@ -76,10 +104,11 @@ def evaluate(model, table: CropTable, input_size: int) -> dict:
     return {"n": len(table), "accuracy": float((predicted == table.labels).mean()) if len(table) else None}
 
 
-def save_weights(path: Path, model, args, metrics: dict) -> None:
+def save_weights(path: Path, model, args, metrics: dict, calibration: dict | None = None) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
+    extra = {"temperature": calibration["temperature"], "unknown_below": calibration["unknown_below"]} if calibration else {}
     torch.save({"arch": args.arch, "input_size": args.input_size, "margin": DEFAULT_MARGIN, "labels": list(LABELS),
-                "state_dict": model.state_dict(), "metrics": metrics}, path)
+                "state_dict": model.state_dict(), "metrics": metrics, **extra}, path)
 
 
 def load_table(args) -> CropTable:
@@ -153,10 +182,14 @@ def main(argv=None) -> dict:
     table = load_table(args)
     if args.folds:
         return cross_validate(table, args)
-    checks = {"faces-12k val": table.where(split="val"), "scenes test": table.where(split="test")}
+    val = table.where(split="val")  # real faces: the scenes' validation part and faces-12k's
+    checks = {"faces-12k val": val.where(source="faces-12k"), "scenes val": val.where(source="scenes")}
     model, history = train_model(table.where(split="train"), checks, args, Path(args.work) / args.arch)
-    save_weights(Path(args.out), model, args, {"history": history})
-    return {"history": history}
+    calibration = calibrate(model, val, args.input_size, args.judged_accuracy) if len(val) else None
+    if calibration:
+        print(json.dumps({k: v for k, v in calibration.items() if k != "reliability_after"}), flush=True)
+    save_weights(Path(args.out), model, args, {"history": history, "calibration": calibration}, calibration)
+    return {"history": history, "calibration": calibration}
 
 
 def parser() -> argparse.ArgumentParser:
@@ -176,6 +209,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--work", default=str(REPO_ROOT / "build" / "classifier"), help="checkpoints")
     p.add_argument("--out", default=str(default_classifier_path()))
     p.add_argument("--resume", action="store_true")
+    p.add_argument("--balanced", action=argparse.BooleanOptionalAction, default=True,
+                   help="draw every class equally often (default on)")
+    p.add_argument("--judged-accuracy", type=float, default=0.95,
+                   help="verdicts must be right this often on validation faces; less confident ones are unknown")
     p.add_argument("--folds", type=int, default=0, help="k-fold cross-validation over the training pool instead "
                    "of training the shipped model (writes WORK/ARCH/cross_validation.json)")
     return p
