@@ -169,5 +169,5 @@ def test_pnet_samples_from_a_tiny_scene(tmp_path):
 def test_command_line_defaults():
     args = parser().parse_args([])
     assert parser().prog == "maskwatch tune-mtcnn"
-    assert args.data == str(data_root() / "kaggle-scenes-train")
+    assert args.data == str(data_root())
     assert (args.nets, args.epochs, args.lr, args.seed, args.bench) == ("pnet,rnet,onet", 6, 5e-4, 0, False)

@@ -1,8 +1,13 @@
-"""Fine-tune facenet-pytorch's MTCNN (P-Net, R-Net, O-Net) on the kaggle-scenes training split.
+"""Fine-tune facenet-pytorch's MTCNN (P-Net, R-Net, O-Net) on the face detector's training scenes.
 
 `maskwatch tune-mtcnn` (or `python -m maskwatch.training.mtcnn`): samples and fine-tunes the nets
 named in --nets in cascade order, each from the stock weights (or what --work holds), then with
---bench compares stock and tuned on the held-out test scenes and ships the nets that help.
+--bench compares stock and tuned on the validation scenes and ships the nets that help there (the
+test scenes are never read: benchmarks/detector_bakeoff.py reports them).
+
+The training scenes are those of `training.detector.data`: kaggle-scenes-train and scenes-adityap27
+(masked and unmasked faces) and, where it was built, WIDER FACE (crowds of unmasked, tiny and profile
+faces), so the nets learn unmasked faces as well as masked ones.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ import numpy as np
 import torch
 
 from ...paths import REPO_ROOT, data_root
-from ..scenes import load_scenes, split_scenes
+from ..detector.data import DEFAULT_WIDER, load_detector_scenes
 from .bench import benchmark
 from .fit import fit
 from .nets import NETS, set_threads, stock_nets
@@ -29,7 +34,10 @@ WORK_DIR = Path("build/mtcnn")
 
 def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="maskwatch tune-mtcnn", description=__doc__.splitlines()[0])
-    ap.add_argument("--data", default=str(data_root() / "kaggle-scenes-train"))
+    ap.add_argument("--data", default=str(data_root()), help="../shared/datasets")
+    ap.add_argument("--wider", default=str(DEFAULT_WIDER), help="WIDER FACE built by ../shared/tools/wider_face.py")
+    ap.add_argument("--wider-limit", type=int, default=800,
+                    help="WIDER training scenes used (every n-th): its crowds make R/O-Net samples large")
     ap.add_argument("--out", default=str(REPO_ROOT / "models/mtcnn"), help="folder for the shipped {net}.pt")
     ap.add_argument("--work", default=str(REPO_ROOT / WORK_DIR))
     ap.add_argument("--nets", default="pnet,rnet,onet")
@@ -97,19 +105,23 @@ def main(argv=None):
         with open(log_path, "a") as fh:
             fh.write(line + "\n")
 
-    scenes = load_scenes(Path(args.data))
-    train, test = split_scenes(scenes)
-    fit_scenes, val_scenes = split_for_val(train)
-    log(f"scenes: train {len(train)} (fit {len(fit_scenes)}, val {len(val_scenes)}), test {len(test)}")
+    scenes = load_detector_scenes(Path(args.data), Path(args.wider))
+    train = [s for s in scenes if s.split == "train" and s.source != "wider"]
+    wider = [s for s in scenes if s.split == "train" and s.source == "wider"]
+    train += wider[:: max(1, len(wider) // args.wider_limit)][: args.wider_limit] if wider else []
+    fit_scenes, sample_val = split_for_val(train)
+    val = [s for s in scenes if s.split == "val"]
+    log(f"scenes: train {len(train)} (fit {len(fit_scenes)}, sample validation {len(sample_val)}), "
+        f"validation {len(val)} (chooses nets and settings)")
     nets = stock_nets()
-    info = train_nets(args, nets, fit_scenes, val_scenes, work, log)
+    info = train_nets(args, nets, fit_scenes, sample_val, work, log)
     if not args.skip_train:
         (work / "train_info.json").write_text(json.dumps(info, indent=1))
         log("training done")
     if not args.bench:
         return
-    rows = benchmark(test, work, log=log)
+    rows = benchmark(val, work, log=log)
     command = "python -m maskwatch.training.mtcnn " + " ".join(argv if argv is not None else sys.argv[1:])
-    best, recommended = finish(rows, test, work, Path(args.out), Path(args.results), args.speed_factor, command)
+    best, recommended = finish(rows, val, work, Path(args.out), Path(args.results), args.speed_factor, command)
     log(f"shipped {best['tuned']}; recommended min_face {recommended['min_face_size']} "
         f"up {recommended['upscale_below']} thresholds {recommended['thresholds']}")

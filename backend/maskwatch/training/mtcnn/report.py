@@ -43,7 +43,7 @@ def choose(rows: list[dict], speed_factor: float = 1.2) -> tuple[dict, dict]:
     return ship, max(fast, key=lambda r: r["ap"])
 
 
-def finish(rows, test, work: Path, out: Path, results: Path, speed_factor: float, command: str):
+def finish(rows, scenes, work: Path, out: Path, results: Path, speed_factor: float, command: str):
     """Copy the shipped nets to `out` (and remove stale ones), write results .json and .md."""
     best, recommended = choose(rows, speed_factor)
     out.mkdir(parents=True, exist_ok=True)
@@ -54,7 +54,7 @@ def finish(rows, test, work: Path, out: Path, results: Path, speed_factor: float
     results.parent.mkdir(parents=True, exist_ok=True)
     train_info = json.loads((work / "train_info.json").read_text()) if (work / "train_info.json").exists() else {}
     epochs = {n: len(h) - 1 for n, h in (train_info.get("history") or {}).items()}
-    payload = {"test_scenes": len(test), "test_faces": int(sum(len(s.boxes) for s in test)),
+    payload = {"choice_scenes": len(scenes), "choice_faces": int(sum(len(s.boxes) for s in scenes)),
                "threads": 1, "speed_factor": speed_factor, "shipped": best["tuned"],
                "best_at_defaults": best, "recommended": recommended, "rows": rows,
                "samples": train_info.get("samples"), "epochs": epochs,
@@ -68,9 +68,10 @@ def finish(rows, test, work: Path, out: Path, results: Path, speed_factor: float
                 f"{r['ms_per_image']:.0f} ms/image ({r['ms_per_image'] / stock['ms_per_image']:.2f}x stock default)")
     samples = train_info.get("samples") or {}
     lines = [
-        "# MTCNN fine-tuning on kaggle-scenes-train",
+        "# MTCNN fine-tuning on the face detector's training scenes (kaggle, adityap27, WIDER FACE)",
         "",
-        f"Held-out test scenes of `split_scenes`: {payload['test_scenes']} images, {payload['test_faces']} faces. "
+        f"Validation scenes (nets and settings are chosen here; test numbers are in detector_bakeoff.md): "
+        f"{payload['choice_scenes']} images, {payload['choice_faces']} faces. "
         "Face AP@0.5 (VOC, `maskwatch.training.metrics`) with MtcnnFaceDetector(min_score=0.5); recall by "
         "face size sqrt(w*h) of the GT box; mean IoU of matched faces; recall / precision at the "
         "pipeline's default min_score 0.9; ms per image with 1 torch thread. All detectors ran image by "
