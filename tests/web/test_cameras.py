@@ -78,20 +78,26 @@ class Events(dict):
 
 
 @pytest.mark.parametrize("url, masked", [
-    ("rtsp://admin:hunter2@10.0.0.5:554/live", "rtsp://admin:***@10.0.0.5:554/live"),
-    ("http://viewer:s3cr%40t@cam.local/video.mjpg?token=abc", "http://viewer:***@cam.local/video.mjpg?token=***"),
+    ("rtsp://admin:hunter2@10.0.0.5:554/live", "rtsp://***:***@10.0.0.5:554/live"),
+    ("http://viewer:s3cr%40t@cam.local/video.mjpg?token=abc", "http://***:***@cam.local/video.mjpg?token=***"),
+    ("rtsp://hunter2@cam.local/x", "rtsp://***@cam.local/x"),  # a user name alone is often the secret
+    ("rtsp://cam.local/x?pass=hunter2&user=admin", "rtsp://cam.local/x?pass=***&user=***"),  # any name, any value
+    ("http://cam.local/x?hunter2", "http://cam.local/x?***"),
+    ("http://cam.local/x#hunter2", "http://cam.local/x#***"),
     ("rtsp://cam.local/stream1", "rtsp://cam.local/stream1"),
     ("file:///srv/clip.mp4", "file:///srv/clip.mp4"),
 ])
-def test_mask_url_hides_passwords(url, masked):
+def test_mask_url_hides_every_secret_part(url, masked):
     assert mask_url(url) == masked
-    assert "hunter2" not in mask_text(f"could not open {url}: refused")
+    message = mask_text(f"could not open {url}: refused")
+    assert "hunter2" not in message and message.endswith(": refused")
+    assert "hunter2" not in mask_text(f"could not open {url}", url)
 
 
 def test_a_camera_url_never_leaves_the_server_whole(camera_client, live_client):
     url = "rtsp://admin:hunter2@127.0.0.1:9/stream"  # nothing listens on port 9: every attempt fails fast
     camera = add_camera(camera_client, url)
-    assert camera["url_masked"] == "rtsp://admin:***@127.0.0.1:9/stream" and camera["camera"]["state"] == "stopped"
+    assert camera["url_masked"] == "rtsp://***:***@127.0.0.1:9/stream" and camera["camera"]["state"] == "stopped"
     live = live_client()
     assert live.emit("watch", {"camera_id": camera["id"]}, namespace=NS, callback=True)["camera_id"] == camera["id"]
     started = camera_client.post(f"/api/cameras/{camera['id']}/start")
@@ -107,6 +113,14 @@ def test_a_camera_url_never_leaves_the_server_whole(camera_client, live_client):
                  camera_client.get("/api/cameras").data, camera_client.get(f"/api/cameras/{camera['id']}/status").data,
                  camera_client.get("/api/openapi.json").data, json.dumps(events).encode()]
     assert all(b"hunter2" not in r for r in responses)
+
+
+def test_a_user_name_or_query_value_of_a_camera_url_is_never_returned(camera_client):
+    camera = add_camera(camera_client, "rtsp://hunter2@127.0.0.1:9/stream?pass=hunter2")
+    assert camera["url_masked"] == "rtsp://***@127.0.0.1:9/stream?pass=***"
+    listed = [camera_client.get(path).data for path in ("/api/sources", f"/api/sources/{camera['id']}", "/api/cameras",
+                                                        f"/api/cameras/{camera['id']}/status")]
+    assert all(b"hunter2" not in body for body in listed)
 
 
 def test_a_file_camera_is_detected_tracked_pushed_and_counted(camera_app, camera_client, live_client, heads, tmp_path):

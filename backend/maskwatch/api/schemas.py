@@ -54,7 +54,7 @@ class SourceSchema(Schema):
     name = fields.Str()
     has_url = fields.Bool(metadata={"description": "a camera URL is set (it is never returned whole)"})
     created_at = fields.Str(metadata={"description": "ISO 8601, UTC"})
-    url_masked = fields.Str(allow_none=True, metadata={"description": "cameras: the URL with its password as ***"})
+    url_masked = fields.Str(allow_none=True, metadata={"description": "cameras: the URL with its user info, query values and fragment as ***"})
     detect_fps = fields.Float(allow_none=True, metadata={"description": "cameras: detections per second"})
     camera = fields.Nested(CameraStatusSchema, metadata={"description": "cameras: the worker's last reported state"})
 

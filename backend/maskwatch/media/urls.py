@@ -1,39 +1,60 @@
-"""Camera URLs hold credentials: mask them before a URL (or a message naming it) leaves the server."""
+"""Camera URLs hold credentials: mask them before a URL (or a message naming it) leaves the server.
+
+What is masked: every part of the user info (a user name alone can be the secret: rtsp://TOKEN@host), every
+query value (cameras take ?pass=, ?auth=, ?sig=, ... under any name) and the fragment. The scheme, host, port
+and path stay, so a person can still tell cameras apart.
+"""
 
 from __future__ import annotations
 
 import re
 from urllib.parse import urlsplit, urlunsplit
 
-#: scheme://user:password@ in free text (an OpenCV or FFmpeg message may quote the URL).
-_CREDENTIALS_IN_TEXT = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://[^/\s:@]*):[^/\s@]*@")
+MASK = "***"
+#: A URL in free text (an OpenCV or FFmpeg message may quote it), up to the first space or quote, without
+#: the punctuation that ends a sentence.
+_URL_IN_TEXT = re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s'\"<>]*[^\s'\"<>.,:;)]")
+#: password=... outside a URL, e.g. in a driver's message.
+_SECRET_IN_TEXT = re.compile(r"(?i)((?:password|passwd|pwd|pass|token|key|secret|auth)=)[^&\s]*")
+
+
+def _mask_query(query: str) -> str:
+    """Every value masked, names kept: "user=a&pass=b&flag" -> "user=***&pass=***&***"."""
+    parts = []
+    for part in re.split(r"([&;])", query):
+        if part in ("&", ";", ""):
+            parts.append(part)
+        else:
+            name, equals, _ = part.partition("=")
+            parts.append(f"{name}={MASK}" if equals else MASK)
+    return "".join(parts)
 
 
 def mask_url(url: str | None) -> str | None:
-    """rtsp://user:secret@host/x -> rtsp://user:***@host/x; a password-less user is kept; file paths as they are.
+    """The URL with its user info, query values and fragment as ***; file paths as they are.
 
-    Example: mask_url("rtsp://admin:hunter2@10.0.0.5:554/live") == "rtsp://admin:***@10.0.0.5:554/live"
+    Example: mask_url("rtsp://admin:hunter2@10.0.0.5:554/live?pass=x") == "rtsp://***:***@10.0.0.5:554/live?pass=***"
     """
     if not url:
         return url
     try:
         parts = urlsplit(url)
     except ValueError:
-        return "***"
-    if parts.password is None and "@" not in parts.netloc:
-        return mask_text(url)
-    user_info, _, host = parts.netloc.rpartition("@")
-    user = user_info.split(":", 1)[0]
-    netloc = f"{user}:***@{host}" if ":" in user_info else f"{user}@{host}"
-    query = re.sub(r"(?i)((?:password|passwd|pwd|token|key)=)[^&]*", r"\1***", parts.query)
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+        return MASK
+    netloc = parts.netloc
+    if "@" in netloc:
+        user_info, _, host = netloc.rpartition("@")
+        netloc = (f"{MASK}:{MASK}" if ":" in user_info else MASK) + "@" + host
+    return urlunsplit((parts.scheme, netloc, parts.path, _mask_query(parts.query), MASK if parts.fragment else ""))
 
 
 def mask_text(text: str | None, url: str | None = None) -> str | None:
-    """Mask `url` (when given) and any scheme://user:password@ in a message."""
+    """Mask `url` (when given), every URL-looking part of a message, and password=... pairs."""
     if not text:
         return text
     if url:
-        text = text.replace(url, mask_url(url) if "@" in url else url)
-    text = _CREDENTIALS_IN_TEXT.sub(r"\1:***@", text)
-    return re.sub(r"(?i)((?:password|passwd|pwd|token)=)[^&\s]*", r"\1***", text)
+        text = text.replace(url, mask_url(url))
+    text = _URL_IN_TEXT.sub(lambda m: mask_url(m.group(0)), text)
+    # outside the URLs just masked (their values are *** already and must keep what follows them)
+    pieces = re.split(f"({_URL_IN_TEXT.pattern})", text)
+    return "".join(p if i % 2 else _SECRET_IN_TEXT.sub(rf"\1{MASK}", p) for i, p in enumerate(pieces))
