@@ -35,12 +35,14 @@ from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room, l
 from sqlalchemy.exc import SQLAlchemyError
 
 from .alerts import ALERT_MESSAGES, AlertPolicy
+from .api.schemas import MAX_ROW_ID
 from .auth.access import auth_enabled, may_connect
 from .detector_service import get_detector
 from .extensions import socketio
 from .jobs.camera import camera_room
 from .media import MediaError, decode_image
 from .store import queries, utcnow
+from .store.models import SOURCE_NAME_MAX
 from .store.recording import record_sightings
 from .store.spool import SourceRef
 from .tracking import FaceTracker
@@ -53,6 +55,8 @@ LIVE_MAX_MISSED = 10
 FRAME_SLOTS_KEY = "maskwatch.live_frame_slots"
 #: What a "busy" answer suggests the client waits before sending again.
 BUSY_RETRY_MS = 100
+#: Sources a /live client may name: a webcam (its frames are counted there) or a camera (to watch it).
+LIVE_SOURCE_KINDS = ("webcam", "camera")
 
 
 @dataclass
@@ -112,29 +116,45 @@ def frame_bytes(data, max_bytes: int | None = None) -> bytes:
 
 
 def _source_id(value) -> int | None:
+    """A JSON integer 1 .. MAX_ROW_ID (not a bool, a float nor a string), else the connection is refused."""
     if value is None:
         return None
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        number = 0
-    if not 1 <= number < 2**31:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_ROW_ID:
         raise ConnectionRefusedError("invalid_source_id")
-    return number
+    return value
+
+
+def _source_name(value) -> str:
+    if value is None or value == "":
+        return "webcam"
+    if not isinstance(value, str) or len(value) > SOURCE_NAME_MAX:
+        raise ConnectionRefusedError("invalid_name")  # never cut silently: the person would not find it
+    return value
 
 
 def client_source(auth) -> SourceRef:
-    """auth's source_id when that source exists, else the webcam source named auth's name (default
-    "webcam"), created when missing. While the database is unreachable the client still connects: its
-    source is kept by id, kind and name, and resolved when its sightings are written."""
+    """auth's source_id, which must be a webcam (frames are counted under it) or a camera (watched: its
+    frames come from its worker), else the connection is refused (invalid_source_id, unknown_source,
+    wrong_source_kind); without one, the webcam source named auth's name (default "webcam", at most
+    SOURCE_NAME_MAX characters, else invalid_name), created when missing. While the database is
+    unreachable the client still connects: its source is kept by id, kind and name, and resolved when its
+    sightings are written."""
     auth = auth if isinstance(auth, dict) else {}
     wanted = _source_id(auth.get("source_id"))
-    source = SourceRef(wanted, "webcam", str(auth.get("name") or "webcam")[:120])
+    source = SourceRef(wanted, "webcam", _source_name(auth.get("name")))
     try:
-        return replace(source, source_id=queries.resolve_source(source))
+        if wanted is None:
+            return replace(source, source_id=queries.resolve_source(source))
+        found = queries.get_source(wanted)
     except SQLAlchemyError as exc:
+        queries.rollback()
         log.warning("live: the database is unreachable, the client's source is resolved later: %s", exc)
         return source
+    if found is None:
+        raise ConnectionRefusedError("unknown_source")
+    if found.kind not in LIVE_SOURCE_KINDS:
+        raise ConnectionRefusedError("wrong_source_kind")
+    return SourceRef(found.id, found.kind, found.name)
 
 
 def _camera_id(data) -> int:
@@ -187,6 +207,10 @@ class LiveNamespace(Namespace):
 
     def _detect_frame(self, client: LiveClient, data) -> dict:
         config = current_app.config
+        if client.source.kind == "camera":
+            return {"error": "wrong_source_kind",
+                    "message": "this connection watches a camera, whose frames come from its worker: connect with a "
+                               "webcam source to send frames"}
         try:
             max_bytes = int(config["LIVE_MAX_FRAME_MB"] * 2**20)
             rgb = decode_image(frame_bytes(data, max_bytes), max_bytes=max_bytes, max_pixels=config["LIVE_MAX_PIXELS"])

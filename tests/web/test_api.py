@@ -56,6 +56,20 @@ def test_an_image_is_recorded_under_the_given_source(client, astronaut):
     assert_error(upload(client, encode(astronaut), query="?source_id=999"), 404, "not_found")
 
 
+def test_a_source_id_must_name_a_source_of_the_right_kind(client, astronaut):
+    camera = client.post("/api/sources", json={"kind": "camera", "name": "gate", "url": "rtsp://127.0.0.1:9/x"}).get_json()
+    image = client.post("/api/sources", json={"kind": "image", "name": "lobby"}).get_json()
+    assert_error(upload(client, encode(astronaut), query=f"?source_id={camera['id']}"), 400, "wrong_source_kind")
+    video = client.post(f"/api/videos?source_id={image['id']}", data={"file": (io.BytesIO(b"\0" * 64), "a.mp4")},
+                        content_type="multipart/form-data")
+    assert_error(video, 400, "wrong_source_kind")
+    assert_error(upload(client, encode(astronaut), query="?source_id=true"), 400, "invalid_request")
+    for route in ("/api/sightings", "/api/sightings.csv", "/api/stats/daily", "/api/stats/hourly", "/api/stats/summary"):
+        assert_error(client.get(f"{route}?source_id=999999"), 404, "not_found")
+        assert client.get(f"{route}?source_id={camera['id']}").status_code == 200
+    assert client.get("/api/sightings").get_json()["total"] == 0  # nothing was counted under the camera
+
+
 @pytest.mark.parametrize("data, name, status, code", [
     (b"", "empty.jpg", 400, "empty"),
     (b"%PDF-1.4 not a picture at all", "photo.jpg", 415, "unsupported_type"),

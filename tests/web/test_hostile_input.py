@@ -178,7 +178,7 @@ def test_live_frames_over_the_size_or_pixel_limit_are_refused(make_app):
     live.disconnect(NS)
 
 
-@pytest.mark.parametrize("source_id", ["abc", -1, 2**40, [1]])
+@pytest.mark.parametrize("source_id", ["abc", -1, 2**40, [1], True, False, 1.0, "1"])
 def test_a_live_connect_with_a_nonsense_source_id_is_refused(make_app, source_id):
     app = make_app()
     live = socketio.test_client(app, namespace=NS, flask_test_client=app.test_client(), auth={"source_id": source_id})
@@ -186,6 +186,48 @@ def test_a_live_connect_with_a_nonsense_source_id_is_refused(make_app, source_id
     fine = socketio.test_client(app, namespace=NS, flask_test_client=app.test_client(), auth={"name": "door"})
     assert fine.is_connected(NS)  # the server goes on
     fine.disconnect(NS)
+
+
+def live_sources(app) -> list[dict]:
+    return app.test_client().get("/api/sources").get_json()
+
+
+@pytest.mark.parametrize("auth", [{"source_id": 999999}, {"source_id": "image"}, {"source_id": "video"},
+                                  {"name": "x" * 121}, {"name": "x" * 100_000}, {"name": ["door"]}, {"name": 5}])
+def test_a_live_connect_naming_an_unknown_or_wrong_source_or_an_overlong_name_is_refused(make_app, auth):
+    app = make_app()
+    client = app.test_client()
+    for kind in ("image", "video"):
+        created = client.post("/api/sources", json={"kind": kind, "name": kind}).get_json()
+        if auth.get("source_id") == kind:
+            auth = {"source_id": created["id"]}
+    before = live_sources(app)
+    live = socketio.test_client(app, namespace=NS, flask_test_client=app.test_client(), auth=auth)
+    assert not live.is_connected(NS)
+    assert live_sources(app) == before  # no webcam source made in its place, nothing cut to fit
+
+
+def test_a_live_name_of_the_longest_length_is_kept_whole(make_app):
+    app = make_app()
+    live = socketio.test_client(app, namespace=NS, flask_test_client=app.test_client(), auth={"name": "x" * 120})
+    assert live.is_connected(NS)
+    assert [s["name"] for s in live_sources(app)] == ["x" * 120]
+    live.disconnect(NS)
+
+
+def test_a_live_client_watching_a_camera_cannot_count_frames_under_it(make_app, astronaut):
+    app = make_app()
+    client = app.test_client()
+    camera = client.post("/api/sources", json={"kind": "camera", "name": "gate", "url": "rtsp://127.0.0.1:9/x"}).get_json()
+    live = socketio.test_client(app, namespace=NS, flask_test_client=app.test_client(), auth={"source_id": camera["id"]})
+    assert live.is_connected(NS)
+    assert live.emit("watch", {"camera_id": camera["id"]}, namespace=NS, callback=True)["camera_id"] == camera["id"]
+    for _ in range(3):
+        answer = live.emit("frame", encode(astronaut), namespace=NS, callback=True)
+        assert answer["error"] == "wrong_source_kind" and answer["message"]
+    live.disconnect(NS)
+    assert client.get("/api/sightings").get_json()["total"] == 0
+    assert [s["kind"] for s in live_sources(app)] == ["camera"]
 
 
 # --- a real server: floods and oversized messages ------------------------------------------------

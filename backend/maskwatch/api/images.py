@@ -20,6 +20,7 @@ from ..tracking import FaceTracker
 from .errors import ApiError
 from .parser import Blueprint
 from .schemas import ErrorSchema, ImageQuerySchema, ImageResultSchema, UploadSchema
+from .sources import source_or_404
 
 bp = Blueprint("images", __name__, url_prefix="/api/images", description="Detect masks in a picture")
 
@@ -41,12 +42,16 @@ def read_upload(storage, max_bytes: int) -> bytes:
 
 
 def upload_source(source_id: int | None, kind: str, default_name: str) -> SourceRef:
-    """The given source (404 when there is none) or the first of (kind, default_name), created when missing.
-    While the database is unreachable it stays unresolved and the sightings wait in the spool."""
+    """The given source (404 when there is none, 400 when it is not of `kind`) or the first of (kind,
+    default_name), created when missing. While the database is unreachable it stays unresolved and the
+    sightings wait in the spool."""
     wanted = SourceRef(source_id) if source_id is not None else SourceRef(kind=kind, name=default_name)
     try:
+        if source_id is not None:
+            source_or_404(source_id, (kind,))
         resolved = queries.resolve_source(wanted)
     except SQLAlchemyError:
+        queries.rollback()
         return wanted
     if resolved is None:
         raise ApiError(404, "not_found", f"no source {source_id}")
@@ -69,7 +74,8 @@ def jpeg_data_url(rgb) -> str:
 @bp.arguments(ImageQuerySchema, location="query")
 @bp.arguments(UploadSchema, location="files")
 @bp.response(200, ImageResultSchema)
-@bp.alt_response(400, schema=ErrorSchema, description="empty or damaged image")
+@bp.alt_response(400, schema=ErrorSchema, description="empty or damaged image; source_id not an image source")
+@bp.alt_response(404, schema=ErrorSchema, description="no source source_id")
 @bp.alt_response(413, schema=ErrorSchema, description="over MAX_UPLOAD_MB or too many pixels")
 @bp.alt_response(415, schema=ErrorSchema, description="not a JPEG, PNG or WebP image (checked by content)")
 @bp.alt_response(503, schema=ErrorSchema, description="busy: other large pictures take IMAGE_PIXELS_AT_ONCE (see Retry-After)")

@@ -9,7 +9,7 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 from ..store import JOB_STATUSES, SOURCE_KINDS, VERDICTS
-from ..store.models import CAMERA_STATES
+from ..store.models import CAMERA_STATES, SOURCE_NAME_MAX
 
 LABELS = ("mask", "no_mask", "incorrect")
 #: Ids are INTEGER columns: a larger number cannot name a row and would overflow the database driver.
@@ -65,7 +65,7 @@ class CameraSchema(SourceSchema):
 
 class SourceInSchema(Schema):
     kind = fields.Str(required=True, validate=validate.OneOf(SOURCE_KINDS))
-    name = fields.Str(required=True, validate=validate.Length(min=1, max=120))
+    name = fields.Str(required=True, validate=validate.Length(min=1, max=SOURCE_NAME_MAX))
     url = fields.Str(load_default=None, validate=validate.Length(max=1000),
                      metadata={"description": "cameras only: rtsp://, http:// or https:// stream URL "
                                               "(file:// when the server allows CAMERA_FILE_URLS)"})

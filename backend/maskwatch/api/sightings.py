@@ -13,7 +13,8 @@ from ..store import queries
 from ..store.models import iso_utc
 from ..store.queries import SightingFilter
 from .parser import Blueprint
-from .schemas import SightingPageQuerySchema, SightingPageSchema, SightingQuerySchema
+from .schemas import ErrorSchema, SightingPageQuerySchema, SightingPageSchema, SightingQuerySchema
+from .sources import source_or_404
 
 bp = Blueprint("sightings", __name__, url_prefix="/api", description="People seen, one row each")
 
@@ -21,6 +22,10 @@ CSV_COLUMNS = ("id", "source_id", "source_name", "seen_at", "ended_at", "verdict
 
 
 def sighting_filter(args: dict) -> SightingFilter:
+    """The filter of a query (404 for a source_id that names no source)."""
+    if args["source_id"] is not None:
+        source_or_404(args["source_id"])
+
     def utc(value):
         return None if value is None else value.astimezone(timezone.utc).replace(tzinfo=None)
 
@@ -30,6 +35,7 @@ def sighting_filter(args: dict) -> SightingFilter:
 @bp.route("/sightings")
 @bp.arguments(SightingPageQuerySchema, location="query")
 @bp.response(200, SightingPageSchema)
+@bp.alt_response(404, schema=ErrorSchema, description="no source source_id")
 def list_sightings(args):
     """One page of sightings, newest first."""
     items, total = queries.sightings_page(sighting_filter(args), args["page"], args["per_page"])
@@ -40,6 +46,7 @@ def list_sightings(args):
 @bp.route("/sightings.csv")
 @bp.arguments(SightingQuerySchema, location="query")
 @bp.response(200, content_type="text/csv", description="CSV with a header row; times in UTC")
+@bp.alt_response(404, schema=ErrorSchema, description="no source source_id")
 def export_sightings(args):
     """Every matching sighting as CSV, streamed."""
     where = sighting_filter(args)

@@ -10,10 +10,13 @@ from .schemas import ErrorSchema, SourceInSchema, SourceSchema
 bp = Blueprint("sources", __name__, url_prefix="/api/sources", description="Where sightings come from")
 
 
-def source_or_404(source_id: int):
+def source_or_404(source_id: int, kinds: tuple[str, ...] | None = None):
+    """The source, 404 when there is none, 400 wrong_source_kind when it is not one of `kinds` (None: any)."""
     source = queries.get_source(source_id)
     if source is None:
         raise ApiError(404, "not_found", f"no source {source_id}")
+    if kinds is not None and source.kind not in kinds:
+        raise ApiError(400, "wrong_source_kind", f"source {source_id} is a {source.kind} source, not {' or '.join(kinds)}")
     return source
 
 

@@ -64,13 +64,14 @@ def display_name(filename: str | None) -> str:
 @bp.arguments(VideoQuerySchema, location="query")
 @bp.arguments(UploadSchema, location="files")
 @bp.response(202, JobSchema)
-@bp.alt_response(400, schema=ErrorSchema, description="empty or unreadable video")
+@bp.alt_response(400, schema=ErrorSchema, description="empty or unreadable video; source_id not a video source")
+@bp.alt_response(404, schema=ErrorSchema, description="no source source_id")
 @bp.alt_response(413, schema=ErrorSchema, description="over MAX_VIDEO_MB, over 3840x2160 or longer than MAX_VIDEO_SECONDS")
 @bp.alt_response(415, schema=ErrorSchema, description="not an MP4, MOV, AVI or WebM video")
 def upload_video(query, files):
     """Start a job; poll GET /api/jobs/<id> or listen to 'job' events on the /jobs Socket.IO namespace."""
     storage = files["file"]
-    given = source_or_404(query["source_id"]) if query["source_id"] is not None else None  # 404 before storing
+    given = source_or_404(query["source_id"], ("video",)) if query["source_id"] is not None else None  # before storing
     path = save_upload(storage, Path(current_app.instance_path) / "uploads", current_app.config["MAX_VIDEO_MB"] * 2**20)
     check_video(path, current_app.config["MAX_VIDEO_SECONDS"])
     try:

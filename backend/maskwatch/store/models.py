@@ -18,6 +18,8 @@ JOB_STATUSES = ("queued", "running", "done", "failed")
 #: What a camera worker reports: stopped (nobody reads it), starting, connected, retrying (the stream
 #: dropped or would not open; backing off), failed (gave up; camera_error says why).
 CAMERA_STATES = ("stopped", "starting", "connected", "retrying", "failed")
+#: The longest source name: a longer one is refused (400), never cut.
+SOURCE_NAME_MAX = 120
 #: MySQL/MariaDB DATETIME keeps whole seconds unless told otherwise.
 UtcDateTime = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
 
@@ -37,7 +39,7 @@ class Source(db.Model):
     __tablename__ = "sources"
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(sa.String(16))
-    name: Mapped[str] = mapped_column(sa.String(120))
+    name: Mapped[str] = mapped_column(sa.String(SOURCE_NAME_MAX))
     # A camera URL may hold credentials: it never leaves the server.
     url: Mapped[str | None] = mapped_column(sa.String(1000), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
