@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 
 from ...paths import REPO_ROOT
-from ..scenes import in_test_split, load_scenes, parse_voc, scene_group_keys, scene_splits
+from ..scenes import Scene, in_test_split, load_scenes, parse_voc, scene_group_keys, scene_splits
 
 SPLITS = ("train", "val", "test")
 DEFAULT_WIDER = REPO_ROOT / ".cache" / "wider-face"
@@ -30,20 +30,13 @@ LANDMARK_MIN_PROB = 0.8
 
 
 @dataclass
-class DetectorScene:
-    image: Path
-    boxes: np.ndarray  # (N, 4) float32 x1, y1, x2, y2
-    labels: list[str]  # mask / no_mask / incorrect, or "face" where the verdict is not labelled
-    source: str  # kaggle, adityap27, wider
-    split: str  # train, val, test
-    key: str  # stable name, used for the landmark cache
-    landmarks: np.ndarray | None = None  # (N, 5, 2) float32, NaN where unknown
+class DetectorScene(Scene):
+    """A scene with where it comes from and which split it is in (labels may be "face": verdict not labelled)."""
 
-    def read_rgb(self) -> np.ndarray:
-        bgr = cv2.imread(str(self.image), cv2.IMREAD_COLOR)
-        if bgr is None:
-            raise ValueError(f"cannot read {self.image}")
-        return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+    source: str = ""  # kaggle, adityap27, wider
+    split: str = "train"  # train, val, test
+    key: str = ""  # stable name, used for the landmark cache
+    landmarks: np.ndarray | None = None  # (N, 5, 2) float32, NaN where unknown
 
 
 def _split3(key: str, test_share: float, val_share: float) -> str:
