@@ -65,6 +65,7 @@ class LiveClient:
     tracker: FaceTracker
     alerts: AlertPolicy
     frames: int = 0
+    may_send_frames: bool = True  # False for an API token of scope "read": it may watch cameras only
     lock: threading.Lock = field(default_factory=threading.Lock)
     in_flight: threading.Lock = field(default_factory=threading.Lock)  # held while one of its frames is processed
 
@@ -182,7 +183,8 @@ class LiveNamespace(Namespace):
             self.may_watch.add(request.sid)
         self.clients[request.sid] = LiveClient(
             client_source(auth), FaceTracker(max_missed=LIVE_MAX_MISSED),
-            AlertPolicy(cooldown_s=current_app.config["ALERT_COOLDOWN_S"]))
+            AlertPolicy(cooldown_s=current_app.config["ALERT_COOLDOWN_S"]),
+            may_send_frames=allowed is True or allowed.may_send_frames())
         emit("ready", {"source_id": self.clients[request.sid].source_id})  # None while the database is away
 
     def on_frame(self, data):
@@ -207,6 +209,9 @@ class LiveNamespace(Namespace):
 
     def _detect_frame(self, client: LiveClient, data) -> dict:
         config = current_app.config
+        if not client.may_send_frames:
+            return {"error": "insufficient_scope", "message": "this API token may only read: make one of scope upload "
+                                                              "to send frames"}
         if client.source.kind == "camera":
             return {"error": "wrong_source_kind",
                     "message": "this connection watches a camera, whose frames come from its worker: connect with a "

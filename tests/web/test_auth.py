@@ -3,6 +3,7 @@ rate-limited sign-in, public live/upload switches, Socket.IO connects, and defau
 
 from __future__ import annotations
 
+import io
 import os
 import stat
 
@@ -148,6 +149,78 @@ def test_api_tokens_work_without_a_session_until_revoked(secured):
     assert client.delete(f"/api/auth/tokens/{listed[0]['id']}", headers=headers).status_code == 204
     assert script.get("/api/sources", headers=bearer).status_code == 401
     assert client.delete(f"/api/auth/tokens/{listed[0]['id']}", headers=headers).status_code == 404
+
+
+def test_wrong_current_passwords_are_rate_limited_like_sign_in(make_secured):
+    app = make_secured(LOGIN_RATE_LIMIT="3 per minute")
+    client, headers = signed_in(app)
+
+    def change(current):
+        return client.post("/api/auth/password", json={"current_password": current, "new_password": "new password 1"},
+                           headers=headers)
+
+    assert [change("nope").status_code for _ in range(3)] == [401, 401, 401]
+    blocked = change(PASSWORD)  # even the right password now waits
+    assert (blocked.status_code, blocked.get_json()["error"]) == (429, "too_many_requests")
+    assert "Retry-After" in blocked.headers
+    assert login(app.test_client()).status_code == 429  # one count of guesses per address, both routes
+    assert login(app.test_client(), "new password 1").status_code == 429
+    other = app.test_client()
+    assert other.post("/api/auth/login", json={"username": "admin", "password": PASSWORD},
+                      environ_base={"REMOTE_ADDR": "10.0.0.9"}).status_code == 200  # the password is unchanged
+
+
+def make_token(client, headers, scope=None) -> dict:
+    body = {"name": f"{scope} script"} | ({"scope": scope} if scope else {})
+    created = client.post("/api/auth/tokens", json=body, headers=headers)
+    assert created.status_code == 201, created.get_json()
+    return created.get_json()
+
+
+def test_api_tokens_do_what_their_scope_allows_and_never_touch_the_account(secured):
+    client, headers = signed_in(secured)
+    tokens = {scope: make_token(client, headers, scope) for scope in ("read", "upload", "manage")}
+    assert make_token(client, headers)["scope"] == "manage"  # the default: what tokens could always do
+    assert client.post("/api/auth/tokens", json={"name": "x", "scope": "root"}, headers=headers).status_code == 400
+    assert {t["name"]: t["scope"] for t in client.get("/api/auth/tokens").get_json()}["read script"] == "read"
+    script = secured.test_client()
+    picture = encode(np.zeros((120, 160, 3), np.uint8))
+
+    def call(scope, method, path, **kwargs):
+        return script.open(path, method=method, headers={"Authorization": f"Bearer {tokens[scope]['token']}"}, **kwargs)
+
+    def upload(scope):
+        return call(scope, "POST", "/api/images", data={"file": (io.BytesIO(picture), "a.jpg")},
+                    content_type="multipart/form-data")
+
+    for scope in tokens:
+        assert call(scope, "GET", "/api/sources").status_code == 200
+    assert call("read", "POST", "/api/sources", json={"kind": "webcam", "name": "a"}).get_json()["error"] == "insufficient_scope"
+    assert upload("read").status_code == 403
+    assert upload("upload").status_code == 200
+    assert call("upload", "POST", "/api/sources", json={"kind": "webcam", "name": "a"}).status_code == 403
+    assert call("manage", "POST", "/api/sources", json={"kind": "webcam", "name": "a"}).status_code == 201
+    for scope in tokens:  # a leaked token cannot take the account over, whatever its scope
+        changed = call(scope, "POST", "/api/auth/password", json={"current_password": PASSWORD, "new_password": "x" * 12})
+        assert (changed.status_code, changed.get_json()["error"]) == (403, "token_not_allowed")
+        assert call(scope, "POST", "/api/auth/tokens", json={"name": "more"}).status_code == 403
+        assert call(scope, "GET", "/api/auth/tokens").status_code == 403
+        assert call(scope, "DELETE", f"/api/auth/tokens/{tokens['read']['id']}").status_code == 403
+    assert len(client.get("/api/auth/tokens").get_json()) == 4
+    assert login(secured.test_client()).status_code == 200  # the password is the same
+
+
+def test_a_read_only_token_watches_but_sends_no_live_frames(secured):
+    client, headers = signed_in(secured)
+    frame = encode(np.zeros((120, 160, 3), np.uint8))
+    answers = {}
+    for scope in ("read", "upload"):
+        live = _connect(secured, secured.test_client(), {"name": "door", "token": make_token(client, headers, scope)["token"]})
+        assert live.is_connected(LIVE_NAMESPACE)
+        assert live.emit("watch", {"camera_id": 99}, namespace=LIVE_NAMESPACE, callback=True)["error"] == "not_found"
+        answers[scope] = live.emit("frame", frame, namespace=LIVE_NAMESPACE, callback=True)
+        live.disconnect(LIVE_NAMESPACE)
+    assert answers["read"]["error"] == "insufficient_scope" and "faces" in answers["upload"]
 
 
 def test_changing_the_password_ends_the_other_sessions(secured):

@@ -25,6 +25,11 @@ def failed(response) -> bool:
     return response.status_code == 401
 
 
+#: Sign-in and the password change share one LOGIN_RATE_LIMIT per address: guesses at a password count the
+#: same on either route.
+password_guesses = limiter.shared_limit(login_limit, scope="password_guesses", deduct_when=failed)
+
+
 @bp.route("/me")
 @bp.response(200, MeSchema)
 def me():
@@ -37,11 +42,12 @@ def me():
 
 
 @bp.route("/login", methods=["POST"])
-@limiter.limit(login_limit, deduct_when=failed)
+@password_guesses
 @bp.arguments(LoginSchema)
 @bp.response(200, LoginResultSchema)
 @bp.alt_response(401, schema=ErrorSchema, description="wrong user name or password")
-@bp.alt_response(429, schema=ErrorSchema, description="too many failed attempts from this address (LOGIN_RATE_LIMIT)")
+@bp.alt_response(429, schema=ErrorSchema, description="too many failed attempts from this address (LOGIN_RATE_LIMIT, "
+                                                      "shared with the password change)")
 def login(body):
     """Start a session (cookie); the answer's csrf_token goes in X-CSRF-Token on later unsafe calls."""
     if not access.auth_enabled():
@@ -63,12 +69,16 @@ def logout():
 
 
 @bp.route("/password", methods=["POST"])
+@password_guesses
 @bp.arguments(PasswordChangeSchema)
 @bp.response(204)
 @bp.alt_response(401, schema=ErrorSchema, description="the current password is wrong")
+@bp.alt_response(403, schema=ErrorSchema, description="an API token (only a signed-in browser may change the password)")
+@bp.alt_response(429, schema=ErrorSchema, description="too many wrong passwords from this address (LOGIN_RATE_LIMIT, "
+                                                      "shared with sign-in)")
 def change_password(body):
     """Change the signed-in user's password; other sessions of the user end, this one goes on."""
-    user = accounts.get_user(access.require_principal().user_id)
+    user = accounts.get_user(access.require_session().user_id)
     if not verify_password(user.password_hash, body["current_password"]):
         raise ApiError(401, "invalid_credentials", "the current password is wrong")
     accounts.set_password_hash(user, hash_password(body["new_password"]))
@@ -79,7 +89,7 @@ def change_password(body):
 @bp.response(200, TokenSchema(many=True))
 def list_tokens():
     """The signed-in user's API tokens (never the tokens themselves)."""
-    return [t.to_dict() for t in accounts.list_tokens(access.require_principal().user_id)]
+    return [t.to_dict() for t in accounts.list_tokens(access.require_session().user_id)]
 
 
 @bp.route("/tokens", methods=["POST"])
@@ -88,7 +98,7 @@ def list_tokens():
 def create_token(body):
     """A new token for scripts: send it as 'Authorization: Bearer <token>'. It is shown only in this answer."""
     token, digest, prefix = new_api_token()
-    row = accounts.create_token(access.require_principal().user_id, body["name"], digest, prefix)
+    row = accounts.create_token(access.require_session().user_id, body["name"], digest, prefix, body["scope"])
     return {**row.to_dict(), "token": token}
 
 
@@ -97,5 +107,5 @@ def create_token(body):
 @bp.alt_response(404, schema=ErrorSchema)
 def delete_token(token_id):
     """Revoke a token: scripts using it get 401 from now on."""
-    if not accounts.delete_token(access.require_principal().user_id, token_id):
+    if not accounts.delete_token(access.require_session().user_id, token_id):
         raise ApiError(404, "not_found", f"no token {token_id}")

@@ -9,7 +9,7 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 from ..store import JOB_STATUSES, SOURCE_KINDS, VERDICTS
-from ..store.models import CAMERA_STATES, SOURCE_NAME_MAX
+from ..store.models import CAMERA_STATES, SOURCE_NAME_MAX, TOKEN_SCOPES
 
 LABELS = ("mask", "no_mask", "incorrect")
 #: Ids are INTEGER columns: a larger number cannot name a row and would overflow the database driver.
@@ -268,12 +268,17 @@ class PasswordChangeSchema(Schema):
 
 class TokenInSchema(Schema):
     name = fields.Str(required=True, validate=validate.Length(min=1, max=120))
+    scope = fields.Str(load_default="manage", validate=validate.OneOf(TOKEN_SCOPES),
+                       metadata={"description": "read: GET only; upload: also picture/video uploads and live frames; "
+                                                "manage (default): everything but the account (no token may change "
+                                                "the password or make, list or revoke tokens)"})
 
 
 class TokenSchema(Schema):
     id = fields.Int()
     name = fields.Str()
     prefix = fields.Str(metadata={"description": "the token's first characters, to tell tokens apart"})
+    scope = fields.Str(validate=validate.OneOf(TOKEN_SCOPES))
     created_at = fields.Str()
     last_used_at = fields.Str(allow_none=True)
 

@@ -32,6 +32,11 @@ OPEN_ENDPOINTS = frozenset({"health.health", "auth.me", "auth.login", "api-docs.
 #: Routes open to anyone when UPLOADS_PUBLIC is on: detect in a picture or a video and fetch the job's results.
 UPLOAD_ENDPOINTS = frozenset({"images.detect_image", "videos.upload_video", "jobs.get_job", "jobs.get_job_video",
                               "jobs.get_job_results"})
+#: The unsafe calls an API token of scope "upload" may make (a "read" token makes none).
+TOKEN_UPLOAD_WRITES = frozenset({"images.detect_image", "videos.upload_video"})
+#: The account: a signed-in browser only. An API token never changes the password nor makes, lists or revokes
+#: tokens, so a leaked script token cannot take the account over.
+ACCOUNT_ENDPOINTS = frozenset({"auth.change_password", "auth.list_tokens", "auth.create_token", "auth.delete_token"})
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,10 @@ class Principal:
     user_id: int
     username: str
     via: str
+    scope: str | None = None  # a token's (read, upload, manage); None for a session, which may do everything
+
+    def may_send_frames(self) -> bool:
+        return self.scope in (None, "upload", "manage")
 
 
 class AuthState:
@@ -71,12 +80,14 @@ def auth_enabled() -> bool:
 
 def _principal_from_token(token: str) -> Principal:
     try:
-        user = accounts.user_of_token(token_digest(token))
+        owner = accounts.token_owner(token_digest(token))
     except SQLAlchemyError as exc:
+        queries.rollback()
         raise ApiError(503, "database_unavailable", "API tokens cannot be checked while the database is unreachable") from exc
-    if user is None:
+    if owner is None:
         raise ApiError(401, "invalid_token", "the API token is unknown or was revoked")
-    return Principal(user.id, user.username, "token")
+    user, scope = owner
+    return Principal(user.id, user.username, "token", scope)
 
 
 def _principal_from_session() -> Principal | None:
@@ -165,13 +176,29 @@ def check_request() -> None:
         raise ApiError(401, "login_required", "sign in first (or send an API token as 'Authorization: Bearer ...')")
     if principal.via == "session" and request.method not in SAFE_METHODS:
         _check_csrf()
+    if principal.via == "token":
+        _check_token_scope(principal)
 
 
-def require_principal() -> Principal:
-    """The signed-in user, or 401 (for routes that act on an account, even when access control is off)."""
+def _check_token_scope(principal: Principal) -> None:
+    """403 for what the token's scope does not allow, and for the account routes whatever the scope."""
+    if request.endpoint in ACCOUNT_ENDPOINTS:
+        raise ApiError(403, "token_not_allowed", "an API token cannot change the password or manage tokens: sign in")
+    if request.method in SAFE_METHODS or principal.scope == "manage":
+        return
+    if principal.scope == "upload" and request.endpoint in TOKEN_UPLOAD_WRITES:
+        return
+    raise ApiError(403, "insufficient_scope", f"this API token's scope ({principal.scope}) does not allow this call")
+
+
+def require_session() -> Principal:
+    """The user signed in with a browser session: 401 without one (even when access control is off), 403 for an
+    API token (for the routes that act on the account; check_request refuses tokens there already)."""
     principal = current_principal() if auth_enabled() else None
     if principal is None:
         raise ApiError(401, "login_required", "sign in first")
+    if principal.via != "session":
+        raise ApiError(403, "token_not_allowed", "an API token cannot change the password or manage tokens: sign in")
     return principal
 
 

@@ -39,8 +39,8 @@ def record_login(user: User) -> None:
     db.session.commit()
 
 
-def create_token(user_id: int, name: str, token_hash: str, prefix: str) -> ApiToken:
-    token = ApiToken(user_id=user_id, name=name, token_hash=token_hash, prefix=prefix, created_at=utcnow())
+def create_token(user_id: int, name: str, token_hash: str, prefix: str, scope: str = "manage") -> ApiToken:
+    token = ApiToken(user_id=user_id, name=name, token_hash=token_hash, prefix=prefix, scope=scope, created_at=utcnow())
     db.session.add(token)
     db.session.commit()
     return token
@@ -57,16 +57,18 @@ def delete_token(user_id: int, token_id: int) -> bool:
     return result.rowcount == 1
 
 
-def user_of_token(token_hash: str, touch_after_s: float = 60.0) -> User | None:
-    """The owner of the token with this hash (None: unknown or revoked); notes its use, at most once a minute."""
+def token_owner(token_hash: str, touch_after_s: float = 60.0) -> tuple[User, str] | None:
+    """(owner, scope) of the token with this hash (None: unknown or revoked); notes its use, at most once a minute."""
     token = db.session.scalars(sa.select(ApiToken).where(ApiToken.token_hash == token_hash)).first()
     if token is None:
         return None
     now = utcnow()
+    scope = token.scope
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > touch_after_s:
         token.last_used_at = now
         db.session.commit()
-    return db.session.get(User, token.user_id)
+    user = db.session.get(User, token.user_id)
+    return None if user is None else (user, scope)
 
 
 def create_login_session(session_id: str, user_id: int, expired_before: datetime) -> None:

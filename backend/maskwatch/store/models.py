@@ -18,6 +18,9 @@ JOB_STATUSES = ("queued", "running", "done", "failed")
 #: What a camera worker reports: stopped (nobody reads it), starting, connected, retrying (the stream
 #: dropped or would not open; backing off), failed (gave up; camera_error says why).
 CAMERA_STATES = ("stopped", "starting", "connected", "retrying", "failed")
+#: What an API token may do: read (GET only), upload (read + picture/video uploads and live frames), manage
+#: (everything but the account: a token never changes the password nor makes, lists or revokes tokens).
+TOKEN_SCOPES = ("read", "upload", "manage")
 #: The longest source name: a longer one is refused (400), never cut.
 SOURCE_NAME_MAX = 120
 #: MySQL/MariaDB DATETIME keeps whole seconds unless told otherwise.
@@ -155,12 +158,13 @@ class ApiToken(db.Model):
     name: Mapped[str] = mapped_column(sa.String(120))
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     prefix: Mapped[str] = mapped_column(sa.String(16))
+    scope: Mapped[str] = mapped_column(sa.String(16), default="manage", server_default="manage")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
     def to_dict(self) -> dict:
-        return {"id": self.id, "name": self.name, "prefix": self.prefix, "created_at": iso_utc(self.created_at),
-                "last_used_at": iso_utc(self.last_used_at)}
+        return {"id": self.id, "name": self.name, "prefix": self.prefix, "scope": self.scope,
+                "created_at": iso_utc(self.created_at), "last_used_at": iso_utc(self.last_used_at)}
 
 
 class LoginSession(db.Model):
