@@ -137,6 +137,24 @@ def test_live_clients_go_on_through_an_outage_and_nobody_is_lost_or_doubled(serv
     assert rows_by_source(server) == expected
 
 
+def test_sign_in_me_and_sources_answer_503_not_500_while_the_database_is_down(server, make_app):
+    from maskwatch.auth import ensure_admin
+
+    app = make_app(ADMIN_PASSWORD="correct horse battery")
+    upgrade_database(app)
+    ensure_admin(app)
+    browser = app.test_client()
+    assert browser.post("/api/auth/login", json={"username": "admin", "password": "correct horse battery"}).status_code == 200
+    server.stop()
+    answers = {"login": app.test_client().post("/api/auth/login", json={"username": "admin", "password": "x"}),
+               "me": browser.get("/api/auth/me"), "sources": browser.get("/api/sources")}
+    for name, response in answers.items():
+        assert (response.status_code, response.get_json()["error"]) == (503, "database_unavailable"), name
+        assert response.headers["Retry-After"]
+    server.start()
+    assert browser.get("/api/sources").status_code == 200  # the pool's broken connections were replaced
+
+
 def test_spooled_people_are_written_by_the_next_process_after_a_restart_during_the_outage(server, make_app, heads, tmp_path):
     first = make_app()
     upgrade_database(first)

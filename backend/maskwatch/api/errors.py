@@ -7,6 +7,8 @@ import math
 import time
 
 from flask import Flask, jsonify
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from ..errors import ApiError
@@ -20,6 +22,8 @@ MEDIA_ERROR_STATUS = {"empty": 400, "corrupt": 400, "not_found": 400, "unsupport
                       "too_large": 413, "too_many_pixels": 413, "too_long": 413, "busy": 503}
 #: Seconds a client is told to wait after a busy answer.
 BUSY_RETRY_AFTER_S = 2
+#: The database is down, locked or every pooled connection is taken: the client may try again (503), it is no bug.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout)
 
 
 def json_error(status: int, code: str, message: str, details=None):
@@ -60,9 +64,24 @@ def handle_media_error(exc: MediaError):
     return response, status
 
 
+def handle_database_unavailable(exc: Exception):
+    from ..store import queries
+
+    log.warning("database unavailable: %s", exc.__class__.__name__, exc_info=log.isEnabledFor(logging.DEBUG))
+    try:
+        queries.rollback()
+    except Exception:  # noqa: BLE001 - the connection may be gone too; the pool replaces it
+        pass
+    response, status = json_error(503, "database_unavailable", "the database is unreachable or busy; try again shortly")
+    response.headers["Retry-After"] = str(BUSY_RETRY_AFTER_S)
+    return response, status
+
+
 def init_app(app: Flask) -> None:
     """Register the handlers (after flask-smorest's, which they replace)."""
     app.register_error_handler(HTTPException, handle_http_exception)
+    for exc_class in DATABASE_UNAVAILABLE:
+        app.register_error_handler(exc_class, handle_database_unavailable)
     app.register_error_handler(ApiError, lambda exc: json_error(exc.status, exc.code, exc.message))
     app.register_error_handler(MediaError, handle_media_error)
 
