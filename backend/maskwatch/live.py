@@ -187,7 +187,7 @@ class LiveNamespace(Namespace):
             may_send_frames=allowed is True or allowed.may_send_frames())
         emit("ready", {"source_id": self.clients[request.sid].source_id})  # None while the database is away
 
-    def on_frame(self, data):
+    def on_frame(self, data=None, *_):  # a client's emit("frame", None) or ("frame") carries no argument at all
         """Each event runs on its own thread (async handlers): a frame that comes while the client's previous
         one is in flight, or while LIVE_MAX_WAITING_FRAMES frames are, is answered "busy" at once instead of
         waiting for the detector, so a flood costs microseconds per frame and never piles threads up."""
@@ -236,7 +236,7 @@ class LiveNamespace(Namespace):
         return {"faces": [f.to_dict() for f in update.faces], "counts": counts,
                 "ms": round((time.perf_counter() - started) * 1000, 1)}
 
-    def on_watch(self, data):
+    def on_watch(self, data=None, *_):
         """Join the room of a camera (a source of kind camera); several cameras may be watched at once."""
         if request.sid not in self.may_watch:
             return {"error": "login_required", "message": "sign in to watch the cameras"}
@@ -246,7 +246,7 @@ class LiveNamespace(Namespace):
         join_room(camera_room(source.id))
         return {"camera_id": source.id, "camera": source.camera_status()}
 
-    def on_unwatch(self, data):
+    def on_unwatch(self, data=None, *_):
         leave_room(camera_room(_camera_id(data)))
         return {"camera_id": _camera_id(data)}
 

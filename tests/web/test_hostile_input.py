@@ -188,6 +188,19 @@ def test_a_live_connect_with_a_nonsense_source_id_is_refused(make_app, source_id
     fine.disconnect(NS)
 
 
+@pytest.mark.parametrize("event, args", [("frame", ()), ("frame", (None,)), ("frame", (b"\xff\xd8", "extra")),
+                                         ("watch", ()), ("unwatch", ())])
+def test_every_live_message_gets_an_answer_even_without_or_with_extra_arguments(make_app, event, args):
+    app = make_app()
+    live = socketio.test_client(app, namespace=NS, flask_test_client=app.test_client())
+    answer = live.emit(event, *args, namespace=NS, callback=True)  # python-socketio sends None as no argument
+    assert isinstance(answer, dict) and answer
+    if event == "frame":
+        assert answer["error"] in ("empty", "corrupt", "unsupported_type") and answer["message"]
+    assert "faces" in live.emit("frame", encode(np.zeros((120, 160, 3), np.uint8)), namespace=NS, callback=True)
+    live.disconnect(NS)
+
+
 def live_sources(app) -> list[dict]:
     return app.test_client().get("/api/sources").get_json()
 
