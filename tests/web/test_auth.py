@@ -337,6 +337,24 @@ def test_every_response_has_the_security_headers(client, path):
     assert headers["Referrer-Policy"] == "same-origin"
 
 
+@pytest.mark.parametrize("path", ["/api/health", "/api/sources", "/api/auth/me", "/api/sightings.csv", "/api/nothing"])
+def test_api_answers_are_never_stored_by_a_cache(client, path):
+    response = client.get(path)
+    assert response.headers.getlist("Cache-Control") == ["no-store"], (path, response.status_code)
+
+
+def test_file_answers_leave_the_date_header_to_the_server(make_app, tmp_path):
+    dist = tmp_path / "dist"
+    (dist / "assets").mkdir(parents=True)
+    (dist / "index.html").write_text("<!doctype html><title>x</title>")
+    (dist / "assets" / "app-1234.js").write_text("console.log(1)")
+    client = make_app(FRONTEND_DIST=str(dist)).test_client()
+    for path in ("/", "/assets/app-1234.js", "/live"):
+        response = client.get(path)
+        assert response.status_code == 200 and response.headers.getlist("Date") == [], path  # the server adds one
+    assert "immutable" in client.get("/assets/app-1234.js").headers["Cache-Control"]  # not the API's no-store
+
+
 def test_a_removed_user_ends_their_sessions(secured):
     client, _ = signed_in(secured)
     with secured.app_context():
