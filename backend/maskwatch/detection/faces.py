@@ -40,6 +40,23 @@ def frame_scale(height: int, width: int, max_side: int | None, upscale_below: in
     return 1.0
 
 
+def resize_for_detection(frame: np.ndarray, max_side: int | None, upscale_below: int | None) -> tuple[np.ndarray, float]:
+    """The frame resized by `frame_scale`, and that factor (1.0: the frame itself)."""
+    scale = frame_scale(frame.shape[0], frame.shape[1], max_side, upscale_below)
+    if scale == 1.0:
+        return frame, 1.0
+    size = (max(1, round(frame.shape[1] * scale)), max(1, round(frame.shape[0] * scale)))
+    interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+    return cv2.resize(frame, size, interpolation=interp), scale
+
+
+def clipped_box(box, width: int, height: int, min_side: float = 2) -> tuple[float, float, float, float] | None:
+    """The box clipped to the frame, or None when a side is then under min_side pixels."""
+    x1, x2 = float(np.clip(box[0], 0, width)), float(np.clip(box[2], 0, width))
+    y1, y2 = float(np.clip(box[1], 0, height)), float(np.clip(box[3], 0, height))
+    return (x1, y1, x2, y2) if min(x2 - x1, y2 - y1) >= min_side else None
+
+
 def load_mtcnn_weights(mtcnn, weights_dir: Path) -> list[str]:
     """Load fine-tuned P/R/O-Net state dicts found in `weights_dir`; returns the names loaded."""
     loaded = []
@@ -95,21 +112,13 @@ class MtcnnFaceDetector:
         self.weights_loaded = load_mtcnn_weights(self.mtcnn, weights_dir) if weights_dir else []
         self.mtcnn.eval()
 
-    def _resize(self, frame: np.ndarray) -> tuple[np.ndarray, float]:
-        scale = frame_scale(frame.shape[0], frame.shape[1], self.max_side, self.upscale_below)
-        if scale == 1.0:
-            return frame, 1.0
-        size = (max(1, round(frame.shape[1] * scale)), max(1, round(frame.shape[0] * scale)))
-        interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
-        return cv2.resize(frame, size, interpolation=interp), scale
-
     def detect(self, frame: np.ndarray) -> list[Face]:
         return self.detect_batch([frame])[0]
 
     def detect_batch(self, frames: list[np.ndarray]) -> list[list[Face]]:
         if not frames:
             return []
-        resized = [self._resize(np.ascontiguousarray(f)) for f in frames]
+        resized = [resize_for_detection(np.ascontiguousarray(f), self.max_side, self.upscale_below) for f in frames]
         fits = [self._pyramid_fits(r[0]) for r in resized]
         if not all(fits):  # facenet-pytorch fails on a frame too small for its smallest face; none fits there
             return [self.detect_batch([f])[0] if ok else [] for f, ok in zip(frames, fits)]
@@ -139,14 +148,9 @@ class MtcnnFaceDetector:
         height, width = shape[:2]
         faces = []
         for box, prob, landmarks in zip(boxes, probs, points):
-            if prob < self.min_score:
-                continue
-            x1, y1, x2, y2 = box
-            x1, x2 = float(np.clip(x1, 0, width)), float(np.clip(x2, 0, width))
-            y1, y2 = float(np.clip(y1, 0, height)), float(np.clip(y2, 0, height))
-            if x2 - x1 < 2 or y2 - y1 < 2:
-                continue
-            faces.append(Face((x1, y1, x2, y2), float(prob), landmarks))
+            clipped = clipped_box(box, width, height) if prob >= self.min_score else None
+            if clipped is not None:
+                faces.append(Face(clipped, float(prob), landmarks))
         return faces
 
 
@@ -220,10 +224,7 @@ class PyramidFaceDetector:
 
         results = []
         for frame in frames:
-            scale = frame_scale(frame.shape[0], frame.shape[1], self.max_side, self.upscale_below)
-            resized = frame if scale == 1.0 else cv2.resize(
-                frame, (max(1, round(frame.shape[1] * scale)), max(1, round(frame.shape[0] * scale))),
-                interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+            resized, scale = resize_for_detection(frame, self.max_side, self.upscale_below)
             padded = pad_frame(np.ascontiguousarray(resized))
             outputs = [o[0] for o in self.raw_outputs(padded[None])]
             scores, boxes, landmarks = select_faces(outputs, self._grid(*padded.shape[:2]), self.min_score,
@@ -231,9 +232,8 @@ class PyramidFaceDetector:
             height, width = frame.shape[:2]
             faces = []
             for score, box, points in zip(scores, boxes / scale, landmarks / scale):
-                x1, x2 = float(np.clip(box[0], 0, width)), float(np.clip(box[2], 0, width))
-                y1, y2 = float(np.clip(box[1], 0, height)), float(np.clip(box[3], 0, height))
-                if x2 - x1 >= 2 and y2 - y1 >= 2 and min(x2 - x1, y2 - y1) >= self.min_face_size:
-                    faces.append(Face((x1, y1, x2, y2), float(score), points.astype(np.float32)))
+                clipped = clipped_box(box, width, height, max(2, self.min_face_size))
+                if clipped is not None:
+                    faces.append(Face(clipped, float(score), points.astype(np.float32)))
             results.append(faces)
         return results
