@@ -75,7 +75,7 @@ $(WIDER)/val:
 # hours on 2 cores and resumes where it stopped), then evaluate.
 .PHONY: train
 train: $(STAMP) $(WIDER)/val
-	$(VENV)/bin/maskwatch train-detector --out build/detector/run --epochs 80 --resume
+	$(VENV)/bin/maskwatch train-detector --out build/detector/run --epochs 50 --resume
 	$(VENV)/bin/maskwatch export-detector build/detector/run/best.pt --out models/face_detector.onnx
 	$(VENV)/bin/maskwatch synth --out build/synth
 	$(VENV)/bin/maskwatch synth --out build/synth_incorrect --placements nose_uncovered,chin --seed 1

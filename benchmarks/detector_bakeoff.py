@@ -14,10 +14,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import time
 from pathlib import Path
 
-import numpy as np
 import torch
 from speed import composite, time_ms
 
@@ -26,6 +24,7 @@ from maskwatch.detection.factory import build_face_detector
 from maskwatch.paths import data_root, default_classifier_path
 from maskwatch.training.detector.data import DEFAULT_WIDER, load_detector_scenes
 from maskwatch.training.detector.evaluate import face_report
+from maskwatch.training.evaluate import detect_scenes
 from maskwatch.training.metrics import detection_report
 
 RESULTS = Path(__file__).parent / "results"
@@ -42,18 +41,8 @@ SETTINGS = [
 
 
 def evaluate_setting(detector: MaskDetector, scenes) -> dict:
-    predictions, class_predictions, times = [], [], []
-    for scene in scenes:
-        image = scene.read_rgb()
-        started = time.perf_counter()
-        detections = detector.detect(image)
-        times.append((time.perf_counter() - started) * 1000)
-        boxes = np.array([d.box for d in detections], np.float32).reshape(-1, 4)
-        scores = np.array([d.face.score for d in detections], np.float32)
-        predictions.append((boxes, scores))
-        class_predictions.append({"boxes": boxes, "scores": scores, "labels": [d.label for d in detections],
-                                  "class_scores": np.array([d.face.score * d.score for d in detections], np.float32)})
-    report = face_report(scenes, predictions, times)
+    class_predictions, times = detect_scenes(detector, scenes)
+    report = face_report(scenes, [(p["boxes"], p["scores"]) for p in class_predictions], times)
     if any(label in LABELS for s in scenes for label in s.labels):
         classes = detection_report(class_predictions, [{"boxes": s.boxes, "labels": s.labels} for s in scenes], LABELS)
         report["class_ap"] = classes["ap_per_class"]

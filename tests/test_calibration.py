@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from maskwatch.training.calibration import (expected_calibration_error, fit_temperature, plot_reliability,
-                                            reliability_bins, softmax, unknown_threshold)
+from maskwatch.training.calibration import (expected_calibration_error, fit_class_bias, fit_temperature, macro_f1,
+                                            plot_reliability, reliability_bins, softmax, unknown_threshold, with_bias)
 
 
 def _overconfident(n=4000, seed=0):
@@ -47,3 +47,25 @@ def test_the_reliability_diagram_is_written(tmp_path):
     logits, labels = _overconfident(500)
     plot_reliability(reliability_bins(softmax(logits), labels), tmp_path / "r.png")
     assert (tmp_path / "r.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_per_class_offsets_raise_a_rare_class_the_network_under_calls():
+    rng = np.random.default_rng(1)
+    labels = np.array([0] * 300 + [1] * 200 + [2] * 40)
+    probs = np.full((len(labels), 3), 0.1)
+    probs[labels == 0, 0], probs[labels == 1, 1] = 0.8, 0.8
+    probs[labels == 2] = [0.5, 0.1, 0.4]  # the rare class comes second every time
+    probs += rng.uniform(0, 0.05, probs.shape)
+    probs /= probs.sum(1, keepdims=True)
+    before = macro_f1(probs.argmax(1), labels, 3)
+    bias = fit_class_bias(probs, labels)
+    after = with_bias(probs, bias)
+    assert bias[0] == 0 and bias[2] > 0.2
+    assert (after.argmax(1)[labels == 2] == 2).mean() > 0.9 and (after.argmax(1)[labels == 0] == 0).mean() > 0.9
+    assert macro_f1(after.argmax(1), labels, 3) > before + 0.2
+    assert np.allclose(after.sum(1), 1.0)
+
+
+def test_offsets_stay_zero_when_the_argmax_is_already_right():
+    probs = np.eye(3)[[0, 1, 2, 0, 1, 2]] * 0.7 + 0.1
+    assert (fit_class_bias(probs, np.array([0, 1, 2, 0, 1, 2])) == 0).all()

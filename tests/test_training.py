@@ -160,3 +160,7 @@ def test_training_calibrates_on_the_validation_faces_and_the_weights_carry_it(tm
     classifier = MaskClassifier.from_file(out)
     assert classifier.temperature == pytest.approx(calibration["temperature"])
     assert classifier.unknown_below == pytest.approx(calibration["unknown_below"])
+    assert classifier.class_bias.tolist() == pytest.approx(calibration["class_bias"])
+    threshold = classifier.unknown_below
+    assert classifier.verdict(np.array([threshold - 0.01, 0.0, 0.0]))[0] == "unknown"
+    assert classifier.verdict(np.array([0.0, 1.0, 0.0])) == ("no_mask", 1.0)

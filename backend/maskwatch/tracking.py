@@ -4,7 +4,8 @@
 each track's box moved by its velocity (a constant-velocity motion model), falling back to centre
 distance for fast or shrinking faces; a track survives `max_missed` frames without a face. A closed
 track becomes one `PersonSighting`: its verdict is the label with the largest sum of classifier
-scores over the frames where the classifier was confident, `unknown` when it never was.
+scores over the frames where the classifier was confident (a label other than `unknown`, which the
+classifier gives below its calibrated threshold), `unknown` when it never was.
 
 A track is one person: when `split_after` frames in a row look like somebody else (a confident verdict
 other than the track's settled one, or an appearance signature unlike the track's), the track ends
@@ -27,6 +28,11 @@ import numpy as np
 from .detection.types import LABELS, Detection
 
 UNKNOWN = "unknown"
+
+
+def judged(detection: Detection, min_confidence: float) -> bool:
+    """Whether this frame's verdict counts: the classifier gave a label (not unknown) at min_confidence or more."""
+    return detection.label != UNKNOWN and detection.score >= min_confidence
 
 
 @dataclass
@@ -96,7 +102,7 @@ class Track:
         """This frame's vote and appearance join the track's."""
         self.last_seen = timestamp
         self.frames_seen += 1
-        if detection.score >= min_confidence:
+        if judged(detection, min_confidence):
             self.votes[detection.label] = self.votes.get(detection.label, 0.0) + float(detection.score)
             self.confident_frames += 1
         if detection.signature is not None:
@@ -109,7 +115,7 @@ class Track:
 
     def looks_unlike(self, detection: Detection, min_confidence: float, settle_frames: int, min_similarity: float) -> bool:
         """A confident verdict other than the settled one, or an appearance unlike the track's."""
-        if (self.settled(settle_frames) and detection.score >= min_confidence
+        if (self.settled(settle_frames) and judged(detection, min_confidence)
                 and detection.label != self.verdict()[0]):
             return True
         if self.signature is not None and detection.signature is not None and self.frames_seen >= 2:
@@ -145,7 +151,8 @@ class FaceTracker:
         min_iou: smallest IoU between a face and a track's predicted box to match, default 0.2.
         max_centre_shift: else match when the centres are within this many face widths, default 1.0.
         max_missed: frames a track survives without a matching face, default 10.
-        min_confidence: a frame votes only when the classifier's score is at least this, default 0.6.
+        min_confidence: a frame votes only when the classifier judged it (its label is not `unknown`) with a
+            score of at least this, default 0 (the classifier's own calibrated threshold decides).
         min_frames: tracks seen in fewer frames are dropped as flicker, default 2 (1 for single images).
         settle_frames: confident frames before a track's vote is shown instead of each frame's label, default 3.
         split_after: frames in a row that look like somebody else before the track is split, default 3.
@@ -157,7 +164,7 @@ class FaceTracker:
     """
 
     def __init__(self, min_iou: float = 0.2, max_centre_shift: float = 1.0, max_missed: int = 10,
-                 min_confidence: float = 0.6, min_frames: int = 2, settle_frames: int = 3, split_after: int = 3,
+                 min_confidence: float = 0.0, min_frames: int = 2, settle_frames: int = 3, split_after: int = 3,
                  min_similarity: float = 0.6):
         self.min_iou = min_iou
         self.max_centre_shift = max_centre_shift
@@ -211,7 +218,7 @@ class FaceTracker:
         return track
 
     def _tracked_face(self, track: Track, detection: Detection) -> TrackedFace:
-        own = detection.label if detection.score >= self.min_confidence else UNKNOWN
+        own = detection.label if judged(detection, self.min_confidence) else UNKNOWN
         vote = track.verdict()[0] if track.settled(self.settle_frames) else own
         shown = own if track.unlike_run else vote
         return TrackedFace(track.track_id, detection, shown, track.frames_seen, track.after_split,

@@ -7,6 +7,7 @@ import math
 import pytest
 
 from maskwatch.detection import Detection, Face
+from maskwatch.detection.classifier import UNCALIBRATED_UNKNOWN_BELOW
 from maskwatch.tracking import FaceTracker
 
 from .frames import people, scene, walking
@@ -75,8 +76,9 @@ def test_a_person_gone_longer_than_max_missed_comes_back_as_a_new_sighting(heads
 
 
 def _detection(label: str, score: float, box=(100, 100, 180, 190)) -> Detection:
+    """A detection labelled as an uncalibrated MaskClassifier labels it: unknown below its threshold."""
     probs = {name: (score if name == label else (1 - score) / 2) for name in ("mask", "no_mask", "incorrect")}
-    return Detection(Face(box, 0.99), label, score, probs)
+    return Detection(Face(box, 0.99), label if score >= UNCALIBRATED_UNKNOWN_BELOW else "unknown", score, probs)
 
 
 def test_votes_are_weighted_by_confidence_and_unsure_frames_do_not_vote():

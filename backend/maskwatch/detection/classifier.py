@@ -2,7 +2,8 @@
 
 A weights file is a plain dict (loadable with weights_only=True):
 {"arch": str, "input_size": int, "margin": float, "labels": [str], "state_dict": {...}, "metrics": {...},
- "temperature": float, "unknown_below": float}; the last two (from validation faces) may be missing in older files.
+ "temperature": float, "class_bias": [float], "unknown_below": float}; the last three (from validation faces)
+may be missing in older files.
 """
 
 from __future__ import annotations
@@ -57,6 +58,11 @@ def build_network(arch: str, input_size: int, num_classes: int = len(LABELS)) ->
     raise ValueError(f"unknown classifier architecture {arch!r}")
 
 
+#: A verdict less confident than this is `unknown` when the weights carry no calibrated threshold.
+UNCALIBRATED_UNKNOWN_BELOW = 0.6
+UNKNOWN = "unknown"
+
+
 class MaskClassifier:
     """Labels face crops `mask`, `no_mask` or `incorrect`.
 
@@ -65,10 +71,12 @@ class MaskClassifier:
 
     def __init__(self, network: nn.Module, input_size: int, margin: float = DEFAULT_MARGIN,
                  labels: tuple[str, ...] = LABELS, arch: str = "", metrics: dict | None = None,
-                 temperature: float = 1.0, unknown_below: float | None = None):
+                 temperature: float = 1.0, unknown_below: float | None = None, class_bias=None):
         self.network = network.eval()
         #: logits are divided by this before the softmax (temperature scaling, fitted on validation faces)
         self.temperature = float(temperature)
+        #: added to the scaled logits per class: the decision thresholds chosen on validation faces
+        self.class_bias = torch.zeros(len(labels)) if class_bias is None else torch.tensor(class_bias, dtype=torch.float32)
         #: a verdict less confident than this is `unknown` (chosen on validation faces); None: not calibrated
         self.unknown_below = unknown_below
         self.input_size = input_size
@@ -87,7 +95,7 @@ class MaskClassifier:
         network.load_state_dict(saved["state_dict"])
         return cls(network, saved["input_size"], saved.get("margin", DEFAULT_MARGIN),
                    tuple(saved["labels"]), saved["arch"], saved.get("metrics"),
-                   saved.get("temperature", 1.0), saved.get("unknown_below"))
+                   saved.get("temperature", 1.0), saved.get("unknown_below"), saved.get("class_bias"))
 
     def crops(self, frame: np.ndarray, boxes) -> list[np.ndarray]:
         return [crop_face(frame, box, self.input_size, self.margin) for box in boxes]
@@ -98,7 +106,13 @@ class MaskClassifier:
             return np.zeros((0, len(self.labels)), np.float32)
         with torch.inference_mode():
             logits = self.network(to_tensor(crops))
-            return torch.softmax(logits / self.temperature, dim=1).numpy()
+            return torch.softmax(logits / self.temperature + self.class_bias, dim=1).numpy()
+
+    def verdict(self, probs: np.ndarray) -> tuple[str, float]:
+        """(label, confidence) of one probability vector; the label is `unknown` below the calibrated threshold."""
+        best = int(np.argmax(probs))
+        threshold = UNCALIBRATED_UNKNOWN_BELOW if self.unknown_below is None else self.unknown_below
+        return (self.labels[best] if probs[best] >= threshold else UNKNOWN), float(probs[best])
 
     def classify(self, frame: np.ndarray, boxes) -> np.ndarray:
         """Probabilities for each face box of an RGB frame, all crops in one batch."""

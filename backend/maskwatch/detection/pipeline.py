@@ -32,8 +32,8 @@ class MaskDetector:
         labels = self.classifier.labels
         detections = []
         for face, p in zip(faces, probs):
-            best = int(np.argmax(p))
-            detections.append(Detection(face, labels[best], float(p[best]),
+            label, confidence = self.classifier.verdict(p)
+            detections.append(Detection(face, label, confidence,
                                         {name: float(v) for name, v in zip(labels, p)},
                                         appearance_signature(frame, face.box)))
         return detections

@@ -32,7 +32,8 @@ class Face:
 
 @dataclass
 class Detection:
-    """A face with its mask verdict."""
+    """A face with its mask verdict: label is one of LABELS, or `unknown` when the classifier is unsure
+    (score, the top class's probability, below its calibrated threshold); probs has every class."""
 
     face: Face
     label: str
@@ -44,6 +45,11 @@ class Detection:
     @property
     def box(self) -> tuple[float, float, float, float]:
         return self.face.box
+
+    @property
+    def top_label(self) -> str:
+        """The most probable class, even where label is unknown: rankings for AP use it."""
+        return max(self.probs, key=self.probs.get) if self.probs else self.label
 
     def to_dict(self) -> dict:
         return {

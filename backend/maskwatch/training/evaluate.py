@@ -19,7 +19,7 @@ import numpy as np
 from ..detection import LABELS, MaskClassifier, MaskDetector, MtcnnFaceDetector
 from ..paths import REPO_ROOT, data_root, default_classifier_path, default_mtcnn_dir
 from .crop_sets import CropTable, build_crop_table
-from .metrics import classification_report, detection_report, face_size, format_report, plot_confusion, plot_roc
+from .metrics import classification_report, detection_report, format_report, plot_confusion, plot_roc
 from .scenes import load_scenes, split_scenes
 
 CROP_PARTS = {"scenes-test": {"split": "test"}, "scenes-val": {"split": "val", "source": "scenes"},
@@ -65,8 +65,10 @@ def evaluate_crops(classifier: MaskClassifier, table: CropTable, plots: Path | N
     return results
 
 
-def evaluate_scenes(detector: MaskDetector, scenes) -> dict:
-    predictions, truths, times = [], [], []
+def detect_scenes(detector: MaskDetector, scenes) -> tuple[list[dict], list[float]]:
+    """Per scene {"boxes", "scores" (face), "labels" (top class, unknown or not), "class_scores" (face x
+    class)}, and the ms each detect took."""
+    predictions, times = [], []
     for scene in scenes:
         image = scene.read_rgb()
         started = time.perf_counter()
@@ -75,11 +77,15 @@ def evaluate_scenes(detector: MaskDetector, scenes) -> dict:
         predictions.append({
             "boxes": np.array([d.box for d in detections], np.float32).reshape(-1, 4),
             "scores": np.array([d.face.score for d in detections], np.float32),
-            "labels": [d.label for d in detections],
-            "class_scores": np.array([d.face.score * d.score for d in detections], np.float32),
+            "labels": [d.top_label for d in detections],
+            "class_scores": np.array([d.face.score * d.probs.get(d.top_label, d.score) for d in detections], np.float32),
         })
-        truths.append({"boxes": scene.boxes, "labels": scene.labels})
-    report = detection_report(predictions, truths, LABELS)
+    return predictions, times
+
+
+def evaluate_scenes(detector: MaskDetector, scenes) -> dict:
+    predictions, times = detect_scenes(detector, scenes)
+    report = detection_report(predictions, [{"boxes": s.boxes, "labels": s.labels} for s in scenes], LABELS)
     report["ms_per_image_median"] = float(np.median(times))
     report["n_images"] = len(scenes)
     return report

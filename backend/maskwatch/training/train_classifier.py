@@ -22,7 +22,8 @@ from ..detection.types import LABELS
 from ..paths import REPO_ROOT, data_root, default_classifier_path
 from .augment import augment, resize_for_eval
 from .crop_sets import CropTable, build_crop_table
-from .calibration import expected_calibration_error, fit_temperature, reliability_bins, softmax, unknown_threshold
+from .calibration import (expected_calibration_error, fit_class_bias, fit_temperature, macro_f1, reliability_bins, softmax,
+                          unknown_threshold, with_bias)
 from .metrics import classification_report
 
 
@@ -88,13 +89,20 @@ def predict(model, table: CropTable, input_size: int, batch_size: int = 128) -> 
 
 
 def calibrate(model, val: CropTable, input_size: int, min_accuracy: float) -> dict:
-    """Temperature and the unknown threshold from validation faces, with ECE and reliability bins before/after."""
+    """From validation faces: the temperature, then per-class offsets (decision thresholds) that maximise
+    macro-F1, then the confidence below which a verdict is unknown; ECE and reliability bins before and after."""
     logits = predict_logits(model, val, input_size)
     temperature = fit_temperature(logits, val.labels)
-    before, after = softmax(logits), softmax(logits, temperature)
-    return {"temperature": temperature, "unknown_below": unknown_threshold(after, val.labels, min_accuracy),
+    before, scaled = softmax(logits), softmax(logits, temperature)
+    bias = fit_class_bias(scaled, val.labels)
+    after = with_bias(scaled, bias)
+    classes = len(LABELS)
+    return {"temperature": temperature, "class_bias": [float(b) for b in bias],
+            "unknown_below": unknown_threshold(after, val.labels, min_accuracy),
             "n_val": len(val), "ece_before": expected_calibration_error(before, val.labels),
             "ece_after": expected_calibration_error(after, val.labels),
+            "macro_f1_before": macro_f1(scaled.argmax(1), val.labels, classes),
+            "macro_f1_after": macro_f1(after.argmax(1), val.labels, classes),
             "reliability_after": reliability_bins(after, val.labels)}
 
 
@@ -106,7 +114,7 @@ def evaluate(model, table: CropTable, input_size: int) -> dict:
 
 def save_weights(path: Path, model, args, metrics: dict, calibration: dict | None = None) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    extra = {"temperature": calibration["temperature"], "unknown_below": calibration["unknown_below"]} if calibration else {}
+    extra = {k: calibration[k] for k in ("temperature", "class_bias", "unknown_below")} if calibration else {}
     torch.save({"arch": args.arch, "input_size": args.input_size, "margin": DEFAULT_MARGIN, "labels": list(LABELS),
                 "state_dict": model.state_dict(), "metrics": metrics, **extra}, path)
 
