@@ -18,6 +18,7 @@ import numpy as np
 
 from ..detection import LABELS, MaskClassifier, MaskDetector, MtcnnFaceDetector
 from ..paths import REPO_ROOT, data_root, default_classifier_path, default_mtcnn_dir
+from .calibration import expected_calibration_error, plot_reliability, reliability_bins
 from .crop_sets import CropTable, build_crop_table
 from .metrics import classification_report, detection_report, format_report, plot_confusion, plot_roc
 from .scenes import load_scenes, split_scenes
@@ -45,10 +46,22 @@ def accuracy_by_size(table: CropTable, probs: np.ndarray) -> dict:
     return out
 
 
+def judged_report(classifier: MaskClassifier, labels: np.ndarray, probs: np.ndarray) -> dict:
+    """Calibration error, and how many verdicts are unknown at the classifier's threshold and how often
+    the judged ones are right."""
+    verdicts = [classifier.verdict(p)[0] for p in probs]
+    judged = np.array([v != "unknown" for v in verdicts])
+    right = probs.argmax(1) == labels
+    return {"ece": expected_calibration_error(probs, labels), "unknown_share": float(1 - judged.mean()),
+            "judged_accuracy": float(right[judged].mean()) if judged.any() else None}
+
+
 def evaluate_crops(classifier: MaskClassifier, table: CropTable, plots: Path | None) -> dict:
     from .augment import resize_for_eval
 
     results = {}
+    if plots:
+        plots.mkdir(parents=True, exist_ok=True)
     for name, where in CROP_PARTS.items():
         part = table.where(**where)
         if not len(part):
@@ -58,8 +71,11 @@ def evaluate_crops(classifier: MaskClassifier, table: CropTable, plots: Path | N
         report = classification_report(part.labels, probs, list(LABELS))
         report["two_class_accuracy"] = two_class_accuracy(part.labels, probs)
         report["accuracy_by_face_size"] = accuracy_by_size(part, probs)
+        report.update(judged_report(classifier, part.labels, probs))
         results[name] = report
         if plots:
+            plot_reliability(reliability_bins(probs, part.labels), plots / f"reliability_{name}.png",
+                             title=f"Reliability, {name} (ECE {report['ece']:.3f})")
             plot_roc(part.labels, probs, list(LABELS), plots / f"roc_{name}.png", title=f"ROC, {name}")
             plot_confusion(report["confusion"], list(LABELS), plots / f"confusion_{name}.png", title=name)
     return results

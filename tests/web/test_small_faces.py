@@ -1,0 +1,46 @@
+"""The upload route at its default settings (the app builds its own detectors from config, as `make run`
+does) answers a picture of small faces with every one of them."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+
+from maskwatch import create_app
+from maskwatch.config import TestConfig
+from maskwatch.extensions import db
+from maskwatch.training.metrics import iou_matrix
+from maskwatch.webserver import upgrade_database
+
+from ..conftest import encode
+from ..crowd import crowd_picture
+
+
+@pytest.fixture
+def default_app(tmp_path):
+    app = create_app(TestConfig(tmp_path / "instance", f"sqlite:///{tmp_path / 'maskwatch.db'}"))
+    upgrade_database(app)
+    yield app
+    app.extensions["maskwatch.jobs"].shutdown(wait=True)
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_an_uploaded_picture_of_12_to_20_px_faces_is_answered_with_all_of_them(default_app, astronaut, grace_hopper,
+                                                                                face_detector):
+    picture, faces = crowd_picture(astronaut, grace_hopper, face_detector, large=())
+    response = default_app.test_client().post(
+        "/api/images", data={"file": (io.BytesIO(encode(picture, "PNG")), "crowd.png")},
+        content_type="multipart/form-data")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["min_face_px"] <= 12
+    expected = np.array([box for box, _, _ in faces], np.float32)
+    answered = np.array([f["box"] for f in body["faces"]], np.float32).reshape(-1, 4)
+    overlap = iou_matrix(expected, answered)
+    missed = [side for (_, side, _), row in zip(faces, overlap) if not row.size or row.max() < 0.4]
+    assert not missed, f"faces of these widths were not answered: {missed}"
+    assert body["sightings"] == len(body["faces"])
