@@ -19,6 +19,7 @@ def create_app(config=None, detector=None):
     from .config import Config
     from .extensions import db, migrate, socketio
     from .store import recording
+    from .store.engine import engine_options
 
     config = config or Config()
     app = Flask(__name__, instance_path=str(Path(config.INSTANCE_PATH).resolve()), instance_relative_config=False)
@@ -26,6 +27,8 @@ def create_app(config=None, detector=None):
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'maskwatch.db'}"
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**engine_options(app.config["SQLALCHEMY_DATABASE_URI"], app.config),
+                                               **(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})}
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = auth.instance_secret_key(app.instance_path)
     if app.config.get("PROXY_COUNT"):

@@ -85,13 +85,26 @@ class Config:
     CAMERA_WATCHDOG_S: how often each Celery worker looks for cameras nobody runs, default 10.
     CAMERA_SEND_FRAMES: send a JPEG of each processed camera frame to its watchers, default on.
     CAMERA_FILE_URLS: accept file:// camera URLs (tests, demos), default off: they read server files.
+    WEB_THREADS: requests and websockets served at once by `maskwatch serve` (gunicorn, one gthread worker), default 64.
+    WEB_READ_TIMEOUT_S: a client whose request line, headers or body bring no byte for this long is cut off (a
+        body: 408), default 30; also the time a client may take to read an answer.
+    WEB_KEEPALIVE_S: an idle kept-alive connection is closed after this long, default 5.
+    WEB_MAX_REQUESTS_PER_CLIENT: requests (websockets included) in progress at once from one client address,
+        default 16; more are answered 429 at once, their bodies never read.
+    WEB_GRACEFUL_TIMEOUT_S: on SIGTERM, requests in progress get this long to end, default 10.
+    DB_POOL_SIZE / DB_MAX_OVERFLOW: pooled database connections kept / opened beyond them, default 5 / 10.
+    DB_POOL_TIMEOUT_S: a request waiting longer for a pooled connection gets 503, default 10.
+    DB_CONNECT_TIMEOUT_S / DB_READ_TIMEOUT_S: MySQL/MariaDB connect and read timeouts, default 5 / 30.
+    HEALTH_TIMEOUT_S: GET /api/health's database probe gives up (SQLite: waits for a lock) after this, default 1.
+    AUTH_OUTAGE_GRACE_S: a session or API token the database confirmed less than this long ago keeps working
+        while the database is unreachable, default 900; revoked ones never do (see maskwatch.auth.revocations).
     """
 
     def __init__(self):
         self.SECRET_KEY = os.environ.get("SECRET_KEY") or None  # None: a random key kept in INSTANCE_PATH/secret_key
         self.INSTANCE_PATH = os.environ.get("MASKWATCH_INSTANCE", str(REPO_ROOT / "instance"))
         self.SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")  # None: SQLite in INSTANCE_PATH
-        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.SQLALCHEMY_ENGINE_OPTIONS = {}  # over store.engine.engine_options (pool and timeouts from DB_*)
         self.REDIS_URL = os.environ.get("REDIS_URL") or None
         self.MODEL_PATH = os.environ.get("MODEL_PATH") or None
         self.MAX_UPLOAD_MB = _env_int("MAX_UPLOAD_MB", 25)
@@ -142,6 +155,18 @@ class Config:
         self.CAMERA_WATCHDOG_S = _env_float("CAMERA_WATCHDOG_S", 10.0)
         self.CAMERA_SEND_FRAMES = _env_bool("CAMERA_SEND_FRAMES", True)
         self.CAMERA_FILE_URLS = _env_bool("CAMERA_FILE_URLS", False)
+        self.WEB_THREADS = _env_int("WEB_THREADS", 64)
+        self.WEB_READ_TIMEOUT_S = _env_float("WEB_READ_TIMEOUT_S", 30.0)
+        self.WEB_KEEPALIVE_S = _env_float("WEB_KEEPALIVE_S", 5.0)
+        self.WEB_MAX_REQUESTS_PER_CLIENT = _env_int("WEB_MAX_REQUESTS_PER_CLIENT", 16)
+        self.WEB_GRACEFUL_TIMEOUT_S = _env_float("WEB_GRACEFUL_TIMEOUT_S", 10.0)
+        self.DB_POOL_SIZE = _env_int("DB_POOL_SIZE", 5)
+        self.DB_MAX_OVERFLOW = _env_int("DB_MAX_OVERFLOW", 10)
+        self.DB_POOL_TIMEOUT_S = _env_float("DB_POOL_TIMEOUT_S", 10.0)
+        self.DB_CONNECT_TIMEOUT_S = _env_float("DB_CONNECT_TIMEOUT_S", 5.0)
+        self.DB_READ_TIMEOUT_S = _env_float("DB_READ_TIMEOUT_S", 30.0)
+        self.HEALTH_TIMEOUT_S = _env_float("HEALTH_TIMEOUT_S", 1.0)
+        self.AUTH_OUTAGE_GRACE_S = _env_float("AUTH_OUTAGE_GRACE_S", 900.0)
         self.LAZY_DETECTOR = False  # Celery workers: build the model in the pool process, on first use
         # Flask rejects larger bodies with 413 before a route runs; videos are the largest uploads.
         self.MAX_CONTENT_LENGTH = max(self.MAX_UPLOAD_MB, self.MAX_VIDEO_MB) * 2**20

@@ -1,23 +1,11 @@
-"""How `maskwatch serve` runs the app: upgrade the database, then Flask-SocketIO on Werkzeug's
-threaded server (async mode threading + simple-websocket) with TCP_NODELAY on every connection.
-
-Without TCP_NODELAY a server push answered by the client waits ~40 ms in Nagle's algorithm
-(ENVIRONMENT.md), which alone would eat a third of the live camera's latency budget.
+"""How `maskwatch serve` runs the app: upgrade the database, then gunicorn with one gthread worker
+(maskwatch.serving): read timeouts and TCP_NODELAY on every connection, a bound on the requests of one client
+address, the Flask app built in the worker process.
 """
 
 from __future__ import annotations
 
-import socket
-
-from werkzeug.serving import WSGIRequestHandler
-
-
-class NoDelayRequestHandler(WSGIRequestHandler):
-    """Werkzeug's request handler with Nagle's algorithm off on the accepted socket."""
-
-    def setup(self):
-        super().setup()
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+from typing import Callable
 
 
 def upgrade_database(app) -> None:
@@ -51,27 +39,48 @@ def prepare_database(app) -> None:
             get_runner().start_camera(source_id)
 
 
-def serve(host: str = "0.0.0.0", port: int = 5000, app=None, https: bool = False,
+def build_served_app(make_app: Callable, malloc_arenas: int, secure_cookie: bool):
+    """What the worker serves: the app from make_app(), its database upgraded and prepared (prepare_database),
+    retention running, behind serving.client_guard.ClientGuard."""
+    from . import retention
+    from .extensions import socketio
+    from .memory import limit_malloc_arenas
+    from .serving.client_guard import ClientGuard
+
+    limit_malloc_arenas(malloc_arenas)  # before the app's threads start
+    app = make_app()
+    if secure_cookie:
+        app.config["SESSION_COOKIE_SECURE"] = True
+    prepare_database(app)
+    retention.init_app(app)
+    engine_io = socketio.server.eio
+    websocket_idle_s = engine_io.ping_interval + engine_io.ping_timeout + app.config["WEB_READ_TIMEOUT_S"]
+    app.wsgi_app = ClientGuard(app.wsgi_app, app.config["WEB_MAX_REQUESTS_PER_CLIENT"], websocket_idle_s,
+                               app.config["PROXY_COUNT"])
+    return app
+
+
+def serve(host: str = "0.0.0.0", port: int = 5000, make_app: Callable | None = None, https: bool = False,
           tls_cert: str | None = None, tls_key: str | None = None) -> None:
-    """Build the app (default create_app() from the environment), upgrade its database, serve until killed.
+    """Serve make_app() (default create_app(), settings from the environment) on gunicorn until stopped.
 
     https: serve TLS with tls_cert/tls_key, or with a self-signed pair made in the instance folder
     (maskwatch.tls), so other devices on the network get the camera on the live page.
     """
-    from . import create_app, retention
-    from .extensions import socketio
-    from .memory import limit_malloc_arenas
+    from functools import partial
+    from pathlib import Path
 
-    app = app or create_app()
-    limit_malloc_arenas(app.config["MALLOC_ARENAS"])
-    prepare_database(app)
-    retention.init_app(app)
-    options = {}
-    if https or tls_cert or tls_key:
+    from . import create_app
+    from .config import Config
+    from .serving.server import GunicornServer, server_options
+
+    config = vars(Config())
+    certfile = keyfile = None
+    secure = bool(https or tls_cert or tls_key)
+    if secure:
         from .tls import certificate_files
 
-        cert, key = certificate_files(app.instance_path, tls_cert, tls_key)
-        options["ssl_context"] = (str(cert), str(key))
-        app.config["SESSION_COOKIE_SECURE"] = True
-    socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False,
-                 request_handler=NoDelayRequestHandler, **options)
+        cert, key = certificate_files(Path(config["INSTANCE_PATH"]).resolve(), tls_cert, tls_key)
+        certfile, keyfile = str(cert), str(key)
+    build = partial(build_served_app, make_app or create_app, config["MALLOC_ARENAS"], secure)
+    GunicornServer(build, server_options(config, host, port, certfile, keyfile), config["WEB_READ_TIMEOUT_S"]).run()

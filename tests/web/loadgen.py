@@ -204,8 +204,8 @@ def video_worker(url: str, clip: Path, uploads: int, tally: Tally, clock: Clock,
 
 
 def _process_sample(server: ServedApp, t: float) -> tuple:
-    pid = server.process.pid
-    return (round(t, 1), round(server.rss_mb(), 1), len(os.listdir(f"/proc/{pid}/task")),
+    pid = server.app_pid
+    return (round(t, 1), round(server.rss_mb(pid=pid), 1), len(os.listdir(f"/proc/{pid}/task")),
             len(os.listdir(f"/proc/{pid}/fd")))
 
 

@@ -54,9 +54,24 @@ class ServedApp:
                 raise RuntimeError(f"maskwatch serve did not come up; see {self.instance / 'serve.log'}")
             time.sleep(0.3)
 
-    def rss_mb(self, field: str = "VmRSS") -> float:
-        """Resident memory of the server process in MB (Linux); field="VmHWM" gives its peak so far."""
-        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+    @property
+    def app_pid(self) -> int:
+        """The process that serves the app: gunicorn's worker, the one child of the master process."""
+        master = self.process.pid
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    stat = (entry / "stat").read_text()
+                except OSError:
+                    continue
+                if int(stat.rsplit(")", 1)[1].split()[1]) == master:
+                    return int(entry.name)
+        raise OSError(f"maskwatch serve ({master}) has no worker process")
+
+    def rss_mb(self, field: str = "VmRSS", pid: int | None = None) -> float:
+        """Resident memory in MB (Linux) of the worker that serves the app (or of `pid`); field="VmHWM" gives
+        its peak so far."""
+        for line in Path(f"/proc/{pid or self.app_pid}/status").read_text().splitlines():
             if line.startswith(f"{field}:"):
                 return int(line.split()[1]) / 1024
         return float("nan")

@@ -216,7 +216,7 @@ def test_bad_stats_queries_are_400(client, query, code):
 
 def test_health(client):
     body = client.get("/api/health").get_json()
-    assert body == {"status": "ok", "database": True, "model_loaded": True, "version": "0.1.0",
+    assert body == {"status": "ok", "reasons": [], "database": True, "model_loaded": True, "version": "0.1.0",
                     "sightings_waiting": 0, "sightings_dropped": 0, "detector": "mtcnn",
                     "profiles": {"picture": {"min_face_size": 20, "upscale_below": 1024, "max_side": None},
                                  "stream": {"min_face_size": 40, "upscale_below": None, "max_side": None}}}
@@ -246,6 +246,7 @@ def test_health_is_503_when_the_database_is_unreachable(make_app):
     response = app.test_client().get("/api/health")
     assert response.status_code == 503
     assert response.get_json()["status"] == "degraded" and response.get_json()["database"] is False
+    assert response.get_json()["reasons"] == ["database_unreachable"]
 
 
 def test_unknown_routes_and_methods_are_json_errors(client):

@@ -126,6 +126,7 @@ def test_live_clients_go_on_through_an_outage_and_nobody_is_lost_or_doubled(serv
     door.disconnect(NS)  # the third person of the door ends here
     status, body = health(app)
     assert status == 503 and body["sightings_waiting"] == 3 and body["sightings_dropped"] == 0
+    assert body["reasons"] == ["database_unreachable", "spool_backlog"]
 
     server.start()  # the same data directory, the same port
     wait_until(lambda: health(app)[1]["sightings_waiting"] == 0, what="the flusher")

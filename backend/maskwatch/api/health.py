@@ -1,27 +1,33 @@
-"""GET /api/health: database reachable, model loaded, version, sightings waiting in the spool."""
+"""GET /api/health: can the product record (a real database query with a short timeout, no spool backlog), and
+why not; model loaded, detector, profiles, version, sightings waiting in the spool."""
 
 from flask import current_app
 
 from .. import __version__
 from ..detector_service import get_detector
-from ..store.queries import database_reachable
+from ..store.probe import database_problem
 from ..store.recording import spool_status
 from .parser import Blueprint
 from .schemas import HealthSchema
 
 bp = Blueprint("health", __name__, url_prefix="/api/health", description="Is the service usable")
 
+SPOOL_BACKLOG = "spool_backlog"
+
 
 @bp.route("")
 @bp.response(200, HealthSchema)
-@bp.alt_response(503, schema=HealthSchema, description="the database is unreachable")
+@bp.alt_response(503, schema=HealthSchema, description="degraded: sightings cannot be written to the database now "
+                                                       "(reasons says why)")
 def health():
-    """Database reachable, model loaded, version, and the sightings waiting in the spool for the database."""
-    database = database_reachable()
+    """ok (200) only when a sighting would be written to the database now; else degraded (503) with the reasons:
+    database_unreachable, database_locked, pool_exhausted, spool_backlog (sightings wait in the spool)."""
+    problem = database_problem(current_app.config["HEALTH_TIMEOUT_S"])
     spool = spool_status()
+    reasons = ([problem] if problem else []) + ([SPOOL_BACKLOG] if spool["waiting"] else [])
     service = get_detector()
-    body = {"status": "ok" if database else "degraded", "database": database,
+    body = {"status": "degraded" if reasons else "ok", "reasons": reasons, "database": problem is None,
             "model_loaded": service.loaded, "detector": current_app.config["DETECTOR"],
             "profiles": {name: profile.to_dict() for name, profile in service.profiles.items()}, "version": __version__,
             "sightings_waiting": spool["waiting"], "sightings_dropped": spool["dropped"]}
-    return body, (200 if database else 503)
+    return body, (503 if reasons else 200)

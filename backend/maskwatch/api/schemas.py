@@ -217,8 +217,10 @@ class SummarySchema(Schema):
 
 
 class HealthSchema(Schema):
-    status = fields.Str(metadata={"description": "ok, or degraded when the database is unreachable"})
-    database = fields.Bool()
+    status = fields.Str(metadata={"description": "ok (a sighting would be written to the database now), or degraded"})
+    reasons = fields.List(fields.Str(), metadata={"description": "why degraded: database_unreachable, database_locked, "
+                                                              "pool_exhausted, spool_backlog"})
+    database = fields.Bool(metadata={"description": "the database answered a real query within HEALTH_TIMEOUT_S"})
     model_loaded = fields.Bool(metadata={"description": "the detector is in memory (false until first use on a lazy worker)"})
     detector = fields.Str(metadata={"description": "the face detector (DETECTOR)"})
     profiles = fields.Dict(metadata={"description": "detection profiles: picture and stream, each with min_face_size, "

@@ -167,9 +167,15 @@ def public_flags() -> dict:
 
 def check_request() -> None:
     """before_request: 401 for a protected route without a login, 403 for a session's unsafe call without CSRF."""
-    if not request.path.startswith("/api") or request.endpoint in OPEN_ENDPOINTS or not auth_enabled():
+    if not request.path.startswith("/api") or request.endpoint in OPEN_ENDPOINTS:
         return
-    principal = current_principal()
+    try:
+        if not auth_enabled():
+            return
+        principal = current_principal()
+    finally:
+        # The route may read a body next, for as long as the client takes: it must not hold a pooled connection.
+        queries.release_connection()
     if principal is None:
         if request.endpoint in UPLOAD_ENDPOINTS and current_app.config["UPLOADS_PUBLIC"]:
             return

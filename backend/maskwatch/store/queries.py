@@ -301,10 +301,8 @@ def rollback() -> None:
     db.session.rollback()
 
 
-def database_reachable() -> bool:
-    try:
-        db.session.execute(sa.text("SELECT 1"))
-        return True
-    except sa.exc.SQLAlchemyError:
-        db.session.rollback()
-        return False
+def release_connection() -> None:
+    """Give this request's pooled connection back (the session stays usable: a later query takes one again), so
+    a request that goes on reading a slow body holds none meanwhile."""
+    db.session.close()
+

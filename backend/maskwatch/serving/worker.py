@@ -1,0 +1,66 @@
+"""gunicorn's gthread worker (a thread per request or websocket, the documented fit for Flask-SocketIO's
+threading mode with simple-websocket) with serving.sockets' options on every connection it accepts, and tied to
+its master: when the master dies the worker is killed too, as one server process would be."""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import errno
+import os
+import signal
+import sys
+
+from gunicorn.workers.gthread import TConn, ThreadWorker
+
+from .lingering import LingeringCloser
+from .sockets import tune_client_socket
+
+PR_SET_PDEATHSIG = 1  # from linux/prctl.h
+
+
+def die_with_parent(parent_pid: int) -> None:
+    """Ask Linux to SIGKILL this process when its parent ends (elsewhere: nothing); exit if it already has."""
+    if sys.platform.startswith("linux"):
+        name = ctypes.util.find_library("c")
+        if name:
+            ctypes.CDLL(name, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent_pid:
+        os._exit(1)
+
+
+class LingeringConnection(TConn):
+    """A gthread connection whose graceful close lingers in the worker's LingeringCloser, off the main loop."""
+
+    def __init__(self, closer: LingeringCloser, *args):
+        super().__init__(*args)
+        self.closer = closer
+
+    def close(self, graceful=False):
+        if graceful:
+            self.closer.close(self.sock)
+        else:
+            super().close()
+
+
+class ServingWorker(ThreadWorker):
+    """ThreadWorker whose accepted sockets get TCP_NODELAY and the read timeout of the application
+    (`read_timeout_s` of serving.server.GunicornServer), and whose graceful closes linger off its main loop."""
+
+    def init_process(self):
+        # A master killed with SIGKILL (a crash, or test_restart.py) must not leave this process running jobs.
+        die_with_parent(self.ppid)
+        self.closer = LingeringCloser()
+        super().init_process()
+
+    def accept(self, listener):
+        try:
+            client_sock, client_addr = listener.accept()
+        except OSError as exc:
+            if exc.errno not in (errno.EAGAIN, errno.ECONNABORTED, errno.EWOULDBLOCK):
+                raise
+            return
+        self.nr_conns += 1
+        tune_client_socket(client_sock, self.app.read_timeout_s)
+        client_sock.setblocking(True)
+        self.enqueue_req(LingeringConnection(self.closer, self.cfg, client_sock, client_addr, listener.getsockname()))

@@ -1,0 +1,58 @@
+"""Can the product record right now? GET /api/health's question to the database, answered by a real query with a
+short timeout: a free pooled connection, then on SQLite the write lock (a reader can get through where every
+insert would wait for another process's exclusive lock), elsewhere a read of a real table.
+
+Example (inside an app context): database_problem(1.0) -> None, or "database_locked"
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+from ..extensions import db
+from .models import Source
+
+UNREACHABLE, LOCKED, POOL_EXHAUSTED = "database_unreachable", "database_locked", "pool_exhausted"
+
+
+def _pool_exhausted() -> bool:
+    """Every connection the pool may open is checked out: the next request would wait DB_POOL_TIMEOUT_S."""
+    options = current_app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}
+    if "pool_size" not in options:
+        return False
+    capacity = options["pool_size"] + max(0, options.get("max_overflow", 0))
+    return db.engine.pool.checkedout() >= capacity
+
+
+def _sqlite_write_lock(connection, timeout_s: float) -> None:
+    """Take SQLite's write lock and let it go at once, waiting at most timeout_s for another writer."""
+    previous = connection.exec_driver_sql("PRAGMA busy_timeout").scalar()
+    connection.exec_driver_sql(f"PRAGMA busy_timeout = {int(timeout_s * 1000)}")
+    try:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql("ROLLBACK")
+    finally:
+        connection.exec_driver_sql(f"PRAGMA busy_timeout = {int(previous)}")
+
+
+def database_problem(timeout_s: float) -> str | None:
+    """None when the database would take a sighting now; else why not: database_unreachable, database_locked
+    (SQLite's write lock held by another connection for longer than timeout_s) or pool_exhausted."""
+    if _pool_exhausted():
+        return POOL_EXHAUSTED
+    try:
+        with db.engine.connect() as connection:
+            if connection.dialect.name == "sqlite":
+                _sqlite_write_lock(connection, timeout_s)
+            else:
+                connection.execute(sa.select(Source.id).limit(1)).all()
+    except PoolTimeout:
+        return POOL_EXHAUSTED
+    except OperationalError as exc:
+        return LOCKED if "locked" in str(exc.orig).lower() else UNREACHABLE
+    except SQLAlchemyError:
+        return UNREACHABLE
+    return None
