@@ -148,7 +148,9 @@ def read_new_password() -> str:
 def cmd_passwd(args) -> int:
     """Set a user's password, making the user (an admin) when missing: the way back in for a lost password."""
     from . import create_app
+    from .auth.access import verified_credentials
     from .auth.credentials import MIN_PASSWORD_LENGTH, hash_password
+    from .auth.verified import session_key
     from .config import Config
     from .store import accounts
     from .webserver import upgrade_database
@@ -168,7 +170,8 @@ def cmd_passwd(args) -> int:
             print(f"created {args.username}; the login is on")
         else:
             accounts.set_password_hash(user, hash_password(password))
-            accounts.end_other_login_sessions(user.id, keep=None)
+            for session_id in accounts.end_other_login_sessions(user.id, keep=None):
+                verified_credentials().revoke(session_key(session_id))  # with REDIS_URL the servers know at once
             print(f"changed the password of {args.username}; its sessions have ended")
     return 0
 

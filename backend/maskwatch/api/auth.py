@@ -107,5 +107,5 @@ def create_token(body):
 @bp.alt_response(404, schema=ErrorSchema)
 def delete_token(token_id):
     """Revoke a token: scripts using it get 401 from now on."""
-    if not accounts.delete_token(access.require_session().user_id, token_id):
+    if not access.revoke_token(access.require_session().user_id, token_id):
         raise ApiError(404, "not_found", f"no token {token_id}")

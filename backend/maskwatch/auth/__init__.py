@@ -11,7 +11,9 @@ from pathlib import Path
 from flask import Flask
 
 from ..store import accounts
-from .access import EXTENSION_KEY, AuthState, check_request
+from .access import EXTENSION_KEY, VERIFIED_KEY, AuthState, check_request
+from .revocations import revocations_for
+from .verified import VerifiedCredentials
 from .credentials import MIN_PASSWORD_LENGTH, hash_password
 
 log = logging.getLogger(__name__)
@@ -21,6 +23,7 @@ def init_app(app: Flask) -> None:
     from ..extensions import limiter
 
     app.extensions[EXTENSION_KEY] = AuthState()
+    app.extensions[VERIFIED_KEY] = VerifiedCredentials(app.config["AUTH_OUTAGE_GRACE_S"], revocations_for(app.config))
     app.before_request(check_request)
     limiter.init_app(app)
 

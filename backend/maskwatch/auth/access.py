@@ -21,9 +21,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..errors import ApiError
 from ..store import accounts, queries, utcnow
 from .credentials import token_digest
+from .verified import VerifiedCredentials, session_key, token_key
 
 log = logging.getLogger(__name__)
 EXTENSION_KEY = "maskwatch.auth"
+VERIFIED_KEY = "maskwatch.auth.verified"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_HEADER = "X-CSRF-Token"
 
@@ -78,32 +80,55 @@ def auth_enabled() -> bool:
     return current_app.extensions[EXTENSION_KEY].enabled()
 
 
+def verified_credentials() -> VerifiedCredentials:
+    return current_app.extensions[VERIFIED_KEY]
+
+
+def _unverifiable(what: str, exc: Exception) -> ApiError:
+    queries.rollback()
+    return ApiError(503, "database_unavailable", f"{what} cannot be checked while the database is unreachable "
+                                                 "(only ones confirmed in the last AUTH_OUTAGE_GRACE_S work)")
+
+
 def _principal_from_token(token: str) -> Principal:
+    digest = token_digest(token)
+    key = token_key(digest)
     try:
-        owner = accounts.token_owner(token_digest(token))
+        owner = accounts.token_owner(digest)
     except SQLAlchemyError as exc:
-        queries.rollback()
-        raise ApiError(503, "database_unavailable", "API tokens cannot be checked while the database is unreachable") from exc
+        principal = verified_credentials().during_outage(key)
+        if principal is None:
+            raise _unverifiable("this API token", exc) from exc
+        return principal
     if owner is None:
+        verified_credentials().forget(key)
         raise ApiError(401, "invalid_token", "the API token is unknown or was revoked")
     user, scope = owner
-    return Principal(user.id, user.username, "token", scope)
+    principal = Principal(user.id, user.username, "token", scope)
+    verified_credentials().confirmed(key, principal)
+    return principal
 
 
 def _principal_from_session() -> Principal | None:
     session_id, user_id = session.get("sid"), session.get("uid")
     if session_id is None or user_id is None:
         return None
+    key = session_key(str(session_id))
     try:
         user = accounts.login_session_user(str(session_id))
-    except SQLAlchemyError:
-        queries.rollback()
-        # The cookie is signed: while the database is away, trust it rather than stop the live page.
-        return Principal(int(user_id), str(session.get("username", "")), "session")
+    except SQLAlchemyError as exc:
+        # A signed cookie is no proof: it may have been signed out. Only a recent confirmation counts.
+        principal = verified_credentials().during_outage(key)
+        if principal is None:
+            raise _unverifiable("this sign-in", exc) from exc
+        return principal
     if user is None or user.id != user_id:
+        verified_credentials().forget(key)
         session.clear()  # signed out, signed out elsewhere by a password change, or the user is gone
         return None
-    return Principal(user.id, user.username, "session")
+    principal = Principal(user.id, user.username, "session")
+    verified_credentials().confirmed(key, principal)
+    return principal
 
 
 def bearer_token() -> str | None:
@@ -129,12 +154,15 @@ def sign_in(user) -> str:
     accounts.create_login_session(session_id, user.id, expired_before=utcnow() - lifetime)
     session.update(sid=session_id, uid=user.id, username=user.username, csrf=secrets.token_urlsafe(32))
     g.principal = Principal(user.id, user.username, "session")
+    verified_credentials().confirmed(session_key(session_id), g.principal)
     return session["csrf"]
 
 
 def sign_out() -> None:
-    """End this browser's login session on the server too: a copy of the cookie no longer signs anyone in."""
+    """End this browser's login session on the server too: a copy of the cookie no longer signs anyone in, also not
+    while the database is unreachable, in any process (revoked in memory first, then deleted)."""
     if session.get("sid"):
+        verified_credentials().revoke(session_key(str(session["sid"])))
         accounts.end_login_session(str(session["sid"]))
     session.clear()
     g.principal = None
@@ -144,7 +172,18 @@ def end_other_sessions(user_id: int) -> None:
     """After a password change: every other sign-in of the user ends; this request's own session goes on."""
     principal = current_principal()
     keep = session.get("sid") if principal is not None and principal.via == "session" else None
-    accounts.end_other_login_sessions(user_id, keep)
+    for session_id in accounts.end_other_login_sessions(user_id, keep):
+        verified_credentials().revoke(session_key(session_id))
+
+
+def revoke_token(user_id: int, token_id: int) -> bool:
+    """Revoke one of the user's API tokens, in memory in every process and in the database; False when the user
+    has no such token."""
+    digest = accounts.delete_token(user_id, token_id)
+    if digest is None:
+        return False
+    verified_credentials().revoke(token_key(digest))
+    return True
 
 
 def csrf_token() -> str | None:
@@ -169,15 +208,20 @@ def check_request() -> None:
     """before_request: 401 for a protected route without a login, 403 for a session's unsafe call without CSRF."""
     if not request.path.startswith("/api") or request.endpoint in OPEN_ENDPOINTS:
         return
+    public_upload = request.endpoint in UPLOAD_ENDPOINTS and current_app.config["UPLOADS_PUBLIC"]
     try:
         if not auth_enabled():
             return
         principal = current_principal()
+    except ApiError as exc:
+        if not (public_upload and exc.status == 503):
+            raise
+        principal = g.principal = None  # a credential that cannot be checked now: an anonymous upload, allowed
     finally:
         # The route may read a body next, for as long as the client takes: it must not hold a pooled connection.
         queries.release_connection()
     if principal is None:
-        if request.endpoint in UPLOAD_ENDPOINTS and current_app.config["UPLOADS_PUBLIC"]:
+        if public_upload:
             return
         raise ApiError(401, "login_required", "sign in first (or send an API token as 'Authorization: Bearer ...')")
     if principal.via == "session" and request.method not in SAFE_METHODS:

@@ -50,11 +50,15 @@ def list_tokens(user_id: int) -> list[ApiToken]:
     return list(db.session.scalars(sa.select(ApiToken).where(ApiToken.user_id == user_id).order_by(ApiToken.id)))
 
 
-def delete_token(user_id: int, token_id: int) -> bool:
-    """Revoke one of the user's tokens; False when the user has no such token."""
-    result = db.session.execute(sa.delete(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user_id))
+def delete_token(user_id: int, token_id: int) -> str | None:
+    """Revoke one of the user's tokens; returns its hash, None when the user has no such token."""
+    token_hash = db.session.scalar(sa.select(ApiToken.token_hash).where(ApiToken.id == token_id,
+                                                                        ApiToken.user_id == user_id))
+    if token_hash is None:
+        return None
+    db.session.execute(sa.delete(ApiToken).where(ApiToken.id == token_id))
     db.session.commit()
-    return result.rowcount == 1
+    return token_hash
 
 
 def token_owner(token_hash: str, touch_after_s: float = 60.0) -> tuple[User, str] | None:
@@ -89,10 +93,11 @@ def end_login_session(session_id: str) -> None:
     db.session.commit()
 
 
-def end_other_login_sessions(user_id: int, keep: str | None) -> None:
-    """Sign the user out everywhere but the session `keep` (None: everywhere)."""
-    query = sa.delete(LoginSession).where(LoginSession.user_id == user_id)
-    if keep is not None:
-        query = query.where(LoginSession.id != keep)
-    db.session.execute(query)
+def end_other_login_sessions(user_id: int, keep: str | None) -> list[str]:
+    """Sign the user out everywhere but the session `keep` (None: everywhere); returns the ended sessions' ids."""
+    where = [LoginSession.user_id == user_id] + ([LoginSession.id != keep] if keep is not None else [])
+    ended = list(db.session.scalars(sa.select(LoginSession.id).where(*where)))
+    if ended:
+        db.session.execute(sa.delete(LoginSession).where(LoginSession.id.in_(ended)))
     db.session.commit()
+    return ended
