@@ -60,6 +60,14 @@ def build_served_app(make_app: Callable, malloc_arenas: int, secure_cookie: bool
     return app
 
 
+def disconnect_socketio_clients() -> None:
+    """A stopping server closes its Socket.IO connections (their people are written by the disconnect handlers);
+    the browsers reconnect, to this server once it is back or to another one."""
+    from .extensions import socketio
+
+    socketio.server.eio.disconnect()
+
+
 def serve(host: str = "0.0.0.0", port: int = 5000, make_app: Callable | None = None, https: bool = False,
           tls_cert: str | None = None, tls_key: str | None = None) -> None:
     """Serve make_app() (default create_app(), settings from the environment) on gunicorn until stopped.
@@ -83,4 +91,5 @@ def serve(host: str = "0.0.0.0", port: int = 5000, make_app: Callable | None = N
         cert, key = certificate_files(Path(config["INSTANCE_PATH"]).resolve(), tls_cert, tls_key)
         certfile, keyfile = str(cert), str(key)
     build = partial(build_served_app, make_app or create_app, config["MALLOC_ARENAS"], secure)
-    GunicornServer(build, server_options(config, host, port, certfile, keyfile), config["WEB_READ_TIMEOUT_S"]).run()
+    GunicornServer(build, server_options(config, host, port, certfile, keyfile), config["WEB_READ_TIMEOUT_S"],
+                   stopping=disconnect_socketio_clients).run()

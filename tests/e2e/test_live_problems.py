@@ -58,10 +58,11 @@ def test_a_lost_connection_says_so_and_comes_back(playwright, camera_clip, tmp_p
         expect(page.get_by_test_id("connection")).to_have_text("Connected", timeout=30_000)
         expect(page.locator("svg .face-box")).not_to_have_count(0, timeout=60_000)
 
-        first.__exit__(None, None, None)
+        first.process.terminate()  # the server closes its websockets at once, then ends its other connections
         expect(page.get_by_test_id("connection")).to_have_text("Reconnecting…", timeout=15_000)
         expect(page.get_by_test_id("connection-message")).to_contain_text("lost")
         page.screenshot(path=str(artifacts / "live-connection-lost.png"), full_page=True)
+        first.__exit__(None, None, None)
 
         second = ServedApp(instance)
         second.port, second.url = first.port, first.url  # the same address comes back

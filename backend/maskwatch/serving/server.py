@@ -40,12 +40,15 @@ def server_options(config, host: str, port: int, certfile: str | None = None, ke
 
 class GunicornServer(BaseApplication):
     """build_app() -> the WSGI app, called in the worker; options: gunicorn settings; read_timeout_s: the kernel
-    read/write timeout of every client socket (serving.worker reads it here)."""
+    read/write timeout of every client socket (serving.worker reads it here); stopping(): called in the worker
+    when it is told to stop, to end the connections that would otherwise last (websockets) so that it can."""
 
-    def __init__(self, build_app: Callable, options: dict, read_timeout_s: float):
+    def __init__(self, build_app: Callable, options: dict, read_timeout_s: float,
+                 stopping: Callable[[], None] = lambda: None):
         self.build_app = build_app
         self.options = options
         self.read_timeout_s = read_timeout_s
+        self.stopping = stopping
         super().__init__()
 
     def load_config(self):

@@ -10,6 +10,7 @@ import errno
 import os
 import signal
 import sys
+import threading
 
 from gunicorn.workers.gthread import TConn, ThreadWorker
 
@@ -52,6 +53,11 @@ class ServingWorker(ThreadWorker):
         die_with_parent(self.ppid)
         self.closer = LingeringCloser()
         super().init_process()
+
+    def handle_exit(self, sig, frame):
+        if self.alive:  # a signal handler: the app's goodbyes (they write to the database) run in a thread
+            threading.Thread(target=self.app.stopping, name="stopping", daemon=True).start()
+        super().handle_exit(sig, frame)
 
     def accept(self, listener):
         try:
