@@ -132,3 +132,23 @@ def test_one_address_gets_a_bounded_number_of_requests_at_once(tmp_path):
         again.close()
         assert closed and answer.startswith(b"HTTP/1.1 400 "), answer[:200]
 
+
+
+def test_idle_tls_clients_are_cut_off_too(tmp_path):
+    """Over HTTPS the kernel's timeouts alone do not end a blocking TLS read: the connection's own timeout does."""
+    import ssl
+
+    with ServedApp(tmp_path / "instance", https=True, env={"WEB_READ_TIMEOUT_S": str(READ_TIMEOUT_S)}) as server:
+        raw = socket.create_connection(("127.0.0.1", server.port), timeout=30)
+        stalled_handshake = socket.create_connection(("127.0.0.1", server.port), timeout=30)
+        stalled_handshake.sendall(b"\x16\x03\x01\x02\x00")  # the start of a ClientHello, then nothing
+        tls = ssl._create_unverified_context().wrap_socket(raw, server_hostname="localhost")
+        head = (f"POST /api/images HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: multipart/form-data; boundary=xyz\r\n"
+                f"Content-Length: {BODY_LENGTH}\r\n\r\n--xyz\r\n")
+        tls.sendall(head.encode())
+        started = time.monotonic()
+        closed, answer = closed_by_server_within(tls, READ_TIMEOUT_S + 5)
+        assert closed and answer.startswith(b"HTTP/1.1 408 "), answer[:200]
+        assert closed_by_server_within(stalled_handshake, max(0.1, started + READ_TIMEOUT_S + 5 - time.monotonic()))[0]
+        tls.close()
+        stalled_handshake.close()

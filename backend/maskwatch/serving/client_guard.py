@@ -9,6 +9,7 @@ Example: app.wsgi_app = ClientGuard(app.wsgi_app, max_per_client=16, websocket_i
 from __future__ import annotations
 
 import json
+import ssl
 import threading
 from collections import Counter
 
@@ -100,6 +101,8 @@ class ClientGuard:
             sock = environ.get("gunicorn.socket")
             if sock is not None and is_websocket(environ):
                 set_socket_timeouts(sock, self.websocket_idle_s)
+                if isinstance(sock, ssl.SSLSocket):  # its timeout is Python's (serving.worker.ServedConnection)
+                    sock.settimeout(self.websocket_idle_s)
             if environ.get("wsgi.input") is not None:
                 environ["wsgi.input"] = TimedInput(environ["wsgi.input"])
             # A websocket's whole life is inside this call (simple-websocket under gunicorn), so it counts too.

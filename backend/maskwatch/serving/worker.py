@@ -12,6 +12,8 @@ import signal
 import sys
 import threading
 
+from gunicorn import http
+from gunicorn.sock import ssl_wrap_socket
 from gunicorn.workers.gthread import TConn, ThreadWorker
 
 from .lingering import LingeringCloser
@@ -30,12 +32,30 @@ def die_with_parent(parent_pid: int) -> None:
         os._exit(1)
 
 
-class LingeringConnection(TConn):
-    """A gthread connection whose graceful close lingers in the worker's LingeringCloser, off the main loop."""
+class ServedConnection(TConn):
+    """A gthread connection whose graceful close lingers in the worker's LingeringCloser, off the main loop, and
+    whose TLS socket has a Python timeout of timeout_s: the kernel timeouts of serving.sockets do not end a
+    blocking TLS read or write (CPython retries it when the kernel gives up), a socket timeout does."""
 
-    def __init__(self, closer: LingeringCloser, *args):
+    def __init__(self, closer: LingeringCloser, timeout_s: float, *args):
         super().__init__(*args)
         self.closer = closer
+        self.timeout_s = timeout_s
+
+    def init(self):
+        if self.cfg.is_ssl and not self.initialized:
+            # gunicorn's own first init wraps the socket and shakes hands without a timeout. HTTP/2 is not
+            # offered (http_protocols stays h1), so the parser is HTTP/1.
+            self.initialized = True
+            self.sock.settimeout(self.timeout_s)
+            self.sock = ssl_wrap_socket(self.sock, self.cfg)  # the TLS socket takes the timeout over
+            if not self.cfg.do_handshake_on_connect:
+                self.sock.do_handshake()
+            self.parser = http.get_parser(self.cfg, self.sock, self.client)
+        else:
+            super().init()
+        if self.cfg.is_ssl:
+            self.sock.settimeout(self.timeout_s)  # gthread made it blocking again for this request
 
     def close(self, graceful=False):
         if graceful:
@@ -69,4 +89,5 @@ class ServingWorker(ThreadWorker):
         self.nr_conns += 1
         tune_client_socket(client_sock, self.app.read_timeout_s)
         client_sock.setblocking(True)
-        self.enqueue_req(LingeringConnection(self.closer, self.cfg, client_sock, client_addr, listener.getsockname()))
+        self.enqueue_req(ServedConnection(self.closer, self.app.read_timeout_s, self.cfg, client_sock, client_addr,
+                                          listener.getsockname()))
