@@ -75,10 +75,10 @@ $(WIDER)/val:
 # hours on 2 cores and resumes where it stopped), then evaluate.
 .PHONY: train
 train: $(STAMP) $(WIDER)/val
-	$(VENV)/bin/maskwatch train-detector --out build/detector/run --epochs 50 --resume
+	$(VENV)/bin/maskwatch train-detector --out build/detector/run --epochs 32 --resume
 	$(VENV)/bin/maskwatch export-detector build/detector/run/best.pt --out models/face_detector.onnx
 	$(VENV)/bin/maskwatch synth --out build/synth
 	$(VENV)/bin/maskwatch synth --out build/synth_incorrect --placements nose_uncovered,chin --seed 1
-	$(VENV)/bin/maskwatch train --arch mobilenet_v3_small --input-size 64 --epochs 10 --threads 2 --out models/mask_classifier.pt
+	$(VENV)/bin/maskwatch train --arch mobilenet_v3_small --input-size 96 --epochs 10 --threads 2 --out models/mask_classifier.pt
 	$(VENV)/bin/maskwatch tune-mtcnn --out models/mtcnn --epochs 6 --seed 0 --bench
 	$(VENV)/bin/maskwatch evaluate --plots

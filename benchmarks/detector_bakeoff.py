@@ -31,8 +31,9 @@ RESULTS = Path(__file__).parent / "results"
 #: (name, detector, options); min_score is low so AP sees the whole ranking.
 SETTINGS = [
     ("pyramid", "pyramid", {"min_score": 0.05}),
-    ("pyramid, up to 640", "pyramid", {"min_score": 0.05, "upscale_below": 640}),
-    ("pyramid, up to 960", "pyramid", {"min_score": 0.05, "upscale_below": 960}),
+    ("pyramid, up to 800", "pyramid", {"min_score": 0.05, "upscale_below": 800}),
+    ("pyramid, up to 1024", "pyramid", {"min_score": 0.05, "upscale_below": 1024}),
+    ("pyramid, up to 1280", "pyramid", {"min_score": 0.05, "upscale_below": 1280}),
     ("mtcnn mf40", "mtcnn", {"min_score": 0.5, "min_face_size": 40}),
     ("mtcnn mf20", "mtcnn", {"min_score": 0.5, "min_face_size": 20}),
     ("mtcnn mf12", "mtcnn", {"min_score": 0.5, "min_face_size": 12}),

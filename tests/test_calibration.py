@@ -69,3 +69,31 @@ def test_per_class_offsets_raise_a_rare_class_the_network_under_calls():
 def test_offsets_stay_zero_when_the_argmax_is_already_right():
     probs = np.eye(3)[[0, 1, 2, 0, 1, 2]] * 0.7 + 0.1
     assert (fit_class_bias(probs, np.array([0, 1, 2, 0, 1, 2])) == 0).all()
+
+
+def test_detail_falls_with_blur_and_with_size():
+    import cv2
+    import skimage.data
+
+    from maskwatch.detection.detail import face_detail
+
+    photo, box = skimage.data.astronaut(), (180, 60, 270, 175)
+    sharp = face_detail(photo, box)
+    blurred = [face_detail(cv2.GaussianBlur(photo, (0, 0), s), box) for s in (1, 2, 4)]
+    assert sharp > blurred[0] > blurred[1] > blurred[2]
+    small = cv2.resize(photo, None, fx=0.15, fy=0.15, interpolation=cv2.INTER_AREA)
+    assert face_detail(small, tuple(v * 0.15 for v in box)) < sharp
+    assert face_detail(np.full((50, 50, 3), 128, np.uint8), (5, 5, 45, 45)) == 0.0
+
+
+def test_the_detail_threshold_is_where_smoothed_accuracy_reaches_the_target():
+    from maskwatch.training.detail_calibration import detail_threshold, isotonic
+
+    assert isotonic([0.5, 0.9, 0.7, 1.0], [1, 1, 1, 1]) == pytest.approx([0.5, 0.8, 0.8, 1.0])
+    rng = np.random.default_rng(0)
+    details = rng.uniform(0, 1, 4000)
+    right = rng.random(4000) < np.where(details < 0.3, 0.6, 0.97)  # below 0.3 a coin flip, above it good
+    threshold, bins = detail_threshold(details, right, min_accuracy=0.9)
+    assert 0.25 <= threshold <= 0.35
+    assert all(b["accuracy_isotonic"] <= c["accuracy_isotonic"] for b, c in zip(bins, bins[1:]))
+    assert detail_threshold(details, np.zeros(4000, bool), 0.9)[0] == float("inf")

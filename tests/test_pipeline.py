@@ -1,9 +1,10 @@
 """The whole detector, real MTCNN and the shipped classifier weights, on real faces with drawn masks."""
 
+import cv2
 import numpy as np
 import pytest
 
-from maskwatch.detection import LABELS
+from maskwatch.detection import LABELS, Face
 from maskwatch.detection.draw import COLOURS, draw_detections
 from maskwatch.training.metrics import iou_matrix
 from maskwatch.training.synth import draw_plain_mask
@@ -38,12 +39,26 @@ def test_drawn_mask_flips_the_verdict_to_mask(request, face_detector, mask_detec
 
 @pytest.mark.parametrize("photo, expected_box", PHOTOS)
 @pytest.mark.parametrize("placement", ["nose_uncovered", "chin"])
-def test_badly_worn_mask_is_not_called_mask(request, face_detector, mask_detector, photo, expected_box, placement):
+def test_a_badly_worn_mask_on_a_large_face_is_incorrect(request, face_detector, mask_detector, photo, expected_box, placement):
     image = masked(request.getfixturevalue(photo), face_detector, placement)
+    image = cv2.resize(image, None, fx=1.25, fy=1.25, interpolation=cv2.INTER_CUBIC)  # the astronaut's face: 86 -> 107 px
     detections = mask_detector.detect(image)
-    assert len(detections) == 1
-    assert detections[0].label in ("incorrect", "no_mask")
-    assert detections[0].probs["incorrect"] > detections[0].probs["mask"]
+    assert len(detections) == 1 and detections[0].face.size >= 96
+    assert detections[0].label == "incorrect"
+
+
+def _at_width(photo, box, side, blur=0.0):
+    scale = side / (box[2] - box[0])
+    small = cv2.resize(photo, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    return (cv2.GaussianBlur(small, (0, 0), blur) if blur else small), Face(tuple(v * scale for v in box), 0.99)
+
+
+@pytest.mark.parametrize("photo, box", PHOTOS)
+def test_a_blurred_12_px_face_is_unknown_and_a_sharp_one_is_judged(request, mask_detector, photo, box):
+    blurred, face = _at_width(request.getfixturevalue(photo), box, 12, blur=2.0)
+    assert mask_detector.classify(blurred, [face])[0].label == "unknown"
+    sharp, face = _at_width(request.getfixturevalue(photo), box, 12)
+    assert mask_detector.classify(sharp, [face])[0].label == "no_mask"
 
 
 def test_probabilities_are_a_distribution(mask_detector, astronaut):

@@ -234,6 +234,7 @@ TRAINING_COMMANDS = {
     "tune-mtcnn": "fine-tune MTCNN on masked faces",
     "train-detector": "train our one-stage face detector",
     "export-detector": "export the trained face detector to ONNX",
+    "calibrate-detail": "choose on validation faces the least detail a face needs to be judged",
 }
 
 
@@ -248,6 +249,8 @@ def run_training_command(name: str, argv: list[str]) -> int:
         from .training.detector.train import main
     elif name == "export-detector":
         from .training.detector.export import main
+    elif name == "calibrate-detail":
+        from .training.detail_calibration import main
     else:
         from .training.mtcnn.command import main
     main(argv)

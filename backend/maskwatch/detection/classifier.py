@@ -2,8 +2,8 @@
 
 A weights file is a plain dict (loadable with weights_only=True):
 {"arch": str, "input_size": int, "margin": float, "labels": [str], "state_dict": {...}, "metrics": {...},
- "temperature": float, "class_bias": [float], "unknown_below": float}; the last three (from validation faces)
-may be missing in older files.
+ "temperature": float, "class_bias": [float], "unknown_below": float, "min_detail": float}; the last four
+(from validation faces) may be missing in older files.
 """
 
 from __future__ import annotations
@@ -71,7 +71,8 @@ class MaskClassifier:
 
     def __init__(self, network: nn.Module, input_size: int, margin: float = DEFAULT_MARGIN,
                  labels: tuple[str, ...] = LABELS, arch: str = "", metrics: dict | None = None,
-                 temperature: float = 1.0, unknown_below: float | None = None, class_bias=None):
+                 temperature: float = 1.0, unknown_below: float | None = None, class_bias=None,
+                 min_detail: float = 0.0):
         self.network = network.eval()
         #: logits are divided by this before the softmax (temperature scaling, fitted on validation faces)
         self.temperature = float(temperature)
@@ -79,6 +80,8 @@ class MaskClassifier:
         self.class_bias = torch.zeros(len(labels)) if class_bias is None else torch.tensor(class_bias, dtype=torch.float32)
         #: a verdict less confident than this is `unknown` (chosen on validation faces); None: not calibrated
         self.unknown_below = unknown_below
+        #: a face with less detail than this (detection.detail.face_detail) is `unknown` (chosen on validation faces)
+        self.min_detail = float(min_detail)
         self.input_size = input_size
         self.margin = margin
         self.labels = tuple(labels)
@@ -95,7 +98,8 @@ class MaskClassifier:
         network.load_state_dict(saved["state_dict"])
         return cls(network, saved["input_size"], saved.get("margin", DEFAULT_MARGIN),
                    tuple(saved["labels"]), saved["arch"], saved.get("metrics"),
-                   saved.get("temperature", 1.0), saved.get("unknown_below"), saved.get("class_bias"))
+                   saved.get("temperature", 1.0), saved.get("unknown_below"), saved.get("class_bias"),
+                   saved.get("min_detail", 0.0))
 
     def crops(self, frame: np.ndarray, boxes) -> list[np.ndarray]:
         return [crop_face(frame, box, self.input_size, self.margin) for box in boxes]
@@ -108,11 +112,13 @@ class MaskClassifier:
             logits = self.network(to_tensor(crops))
             return torch.softmax(logits / self.temperature + self.class_bias, dim=1).numpy()
 
-    def verdict(self, probs: np.ndarray) -> tuple[str, float]:
-        """(label, confidence) of one probability vector; the label is `unknown` below the calibrated threshold."""
+    def verdict(self, probs: np.ndarray, detail: float | None = None) -> tuple[str, float]:
+        """(label, confidence) of one probability vector; the label is `unknown` below the calibrated
+        confidence, or when the face's detail (if given) is below min_detail."""
         best = int(np.argmax(probs))
         threshold = UNCALIBRATED_UNKNOWN_BELOW if self.unknown_below is None else self.unknown_below
-        return (self.labels[best] if probs[best] >= threshold else UNKNOWN), float(probs[best])
+        judged = probs[best] >= threshold and (detail is None or detail >= self.min_detail)
+        return (self.labels[best] if judged else UNKNOWN), float(probs[best])
 
     def classify(self, frame: np.ndarray, boxes) -> np.ndarray:
         """Probabilities for each face box of an RGB frame, all crops in one batch."""

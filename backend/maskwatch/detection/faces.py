@@ -174,7 +174,8 @@ class PyramidFaceDetector:
         min_score: faces scoring below this are dropped, default 0.05 (low, so the ranking stays
             complete for evaluation; the product applies its operating threshold on top).
         nms_iou: boxes overlapping a better one by more than this are dropped, default 0.4.
-        min_face_size: faces whose shorter side (in the frame's pixels) is below this are dropped, default 0.
+        min_face_size: faces whose shorter side is below this in the resized frame are dropped (as MTCNN's
+            min_face_size, so a profile means the same for both), default 0.
         upscale_below / max_side: resize frames whose longer side is below / above these first.
         threads: torch intra-op threads (process-wide); None leaves torch's setting alone.
 
@@ -232,7 +233,7 @@ class PyramidFaceDetector:
             height, width = frame.shape[:2]
             faces = []
             for score, box, points in zip(scores, boxes / scale, landmarks / scale):
-                clipped = clipped_box(box, width, height, max(2, self.min_face_size))
+                clipped = clipped_box(box, width, height, max(2, self.min_face_size / scale))
                 if clipped is not None:
                     faces.append(Face(clipped, float(score), points.astype(np.float32)))
             results.append(faces)

@@ -6,6 +6,7 @@ import cv2
 import numpy as np
 
 from .classifier import MaskClassifier
+from .detail import face_detail
 from .faces import FaceDetector
 from .types import Detection, Face
 
@@ -32,7 +33,7 @@ class MaskDetector:
         labels = self.classifier.labels
         detections = []
         for face, p in zip(faces, probs):
-            label, confidence = self.classifier.verdict(p)
+            label, confidence = self.classifier.verdict(p, face_detail(frame, face.box))
             detections.append(Detection(face, label, confidence,
                                         {name: float(v) for name, v in zip(labels, p)},
                                         appearance_signature(frame, face.box)))

@@ -5,7 +5,7 @@ checkpoints to OUT/last.pt, measures face AP on the validation scenes every `--v
 keeps the best by mean validation AP in OUT/best.pt. `--resume` continues from OUT/last.pt. The test
 scenes are never read here.
 
-Example: maskwatch train-detector --out build/detector/run --epochs 50 --resume
+Example: maskwatch train-detector --out build/detector/run --epochs 32 --resume
 """
 
 from __future__ import annotations
@@ -166,7 +166,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--wider", default=str(DEFAULT_WIDER), help="WIDER FACE built by ../shared/tools/wider_face.py")
     p.add_argument("--landmarks", default=str(REPO_ROOT / "build" / "detector" / "landmarks.npz"))
     p.add_argument("--out", default=str(REPO_ROOT / "build" / "detector" / "run"))
-    p.add_argument("--epochs", type=int, default=50)
+    p.add_argument("--epochs", type=int, default=32)
     p.add_argument("--iters", type=int, default=200, help="batches per epoch")
     p.add_argument("--batch", type=int, default=16)
     p.add_argument("--size", type=int, default=320, help="side of the square training views")
