@@ -89,10 +89,6 @@ class ClientGuard:
             if self._in_flight[address] <= 0:
                 del self._in_flight[address]
 
-    def in_flight(self, address: str) -> int:
-        with self._lock:
-            return self._in_flight[address]
-
     def __call__(self, environ, start_response):
         address = client_address(environ, self.proxy_count)
         if not self._enter(address):
