@@ -37,6 +37,12 @@ class DetectorService:
                 self.detectors = self._build()
             return self.detectors[profile].detect(rgb)
 
+    def detector_name(self, profile: str = STREAM) -> str | None:
+        """The name of the face detector serving `profile` ("pyramid", "mtcnn"), None before a lazy build."""
+        if self.detectors is None:
+            return None
+        return getattr(getattr(self.detectors[profile], "face_detector", None), "name", None)
+
     def smallest_face_px(self, profile: str, height: int, width: int) -> float | None:
         known = self.profiles.get(profile)
         return None if known is None else round(known.smallest_face_px(height, width), 1)

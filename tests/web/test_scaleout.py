@@ -13,6 +13,7 @@ import pytest
 import requests
 import socketio as socketio_client
 
+from maskwatch.config import Config
 from maskwatch.store import queries
 from maskwatch.jobs.video import run_video_job
 
@@ -80,7 +81,8 @@ def sightings(url: str, source_id: int) -> list[dict]:
 
 def test_a_video_runs_on_a_celery_worker_with_progress_through_redis(redis, tmp_path, astronaut, grace_hopper):
     clip = two_people_clip(tmp_path / "two.mp4", astronaut, grace_hopper, frames=60)
-    env = {"REDIS_URL": redis.url, "MASKWATCH_INSTANCE": str(tmp_path / "instance"), "CELERY_VISIBILITY_TIMEOUT": "3600"}
+    env = {"REDIS_URL": redis.url, "MASKWATCH_INSTANCE": str(tmp_path / "instance"), "CELERY_VISIBILITY_TIMEOUT": "3600",
+           "DETECTOR": "mtcnn"}  # not the default: the worker must honour the choice
     (tmp_path / "instance").mkdir()
     with ServedApp(tmp_path / "instance", env) as server, CeleryWorker(tmp_path / "worker.log", env) as worker:
         listener = JobEvents(server.url)
@@ -92,7 +94,7 @@ def test_a_video_runs_on_a_celery_worker_with_progress_through_redis(redis, tmp_
         found = sightings(server.url, job["source_id"])
         assert sorted(s["verdict"] for s in found) == ["no_mask", "no_mask"]
         results = requests.get(server.url + job["results_url"], timeout=5).json()
-        assert len(results["people"]) == 2
+        assert len(results["people"]) == 2 and results["detector"] == "mtcnn"
         assert requests.get(server.url + job["video_url"], timeout=5).status_code == 200
         assert "Task maskwatch.video[" in worker.output() and "succeeded" in worker.output()
     events = [e for e in listener.events if e["id"] == job["id"]]
@@ -122,6 +124,7 @@ def test_a_job_of_a_killed_worker_is_finished_by_another_counted_once(redis, tmp
         results = requests.get(server.url + done["results_url"], timeout=5).json()
         found = sightings(server.url, done["source_id"])
         assert len(results["people"]) == 2 and sorted(s["verdict"] for s in found) == ["no_mask", "no_mask"]
+        assert results["detector"] == Config().DETECTOR  # the default, built in the worker
 
 
 def test_a_rerun_job_replaces_its_sightings(app, client, tmp_path, astronaut, grace_hopper):

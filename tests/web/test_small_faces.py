@@ -1,5 +1,5 @@
 """The upload route at its default settings (the app builds its own detectors from config, as `make run`
-does) answers a picture of small faces with every one of them."""
+does) answers a picture of small faces with every one of them; the server builds the detector DETECTOR names."""
 
 from __future__ import annotations
 
@@ -10,6 +10,9 @@ import pytest
 
 from maskwatch import create_app
 from maskwatch.config import TestConfig
+from maskwatch.detection.factory import DETECTORS
+from maskwatch.detection.profiles import PICTURE, STREAM
+from maskwatch.detector_service import EXTENSION_KEY
 from maskwatch.extensions import db
 from maskwatch.training.metrics import iou_matrix
 from maskwatch.webserver import upgrade_database
@@ -19,14 +22,37 @@ from ..crowd import crowd_picture
 
 
 @pytest.fixture
-def default_app(tmp_path):
-    app = create_app(TestConfig(tmp_path / "instance", f"sqlite:///{tmp_path / 'maskwatch.db'}"))
-    upgrade_database(app)
-    yield app
-    app.extensions["maskwatch.jobs"].shutdown(wait=True)
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+def make_default_app(tmp_path):
+    apps = []
+
+    def make(**settings):
+        config = TestConfig(tmp_path / f"instance{len(apps)}", f"sqlite:///{tmp_path / f'maskwatch{len(apps)}.db'}")
+        for name, value in settings.items():
+            setattr(config, name, value)
+        app = create_app(config)
+        upgrade_database(app)
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        app.extensions["maskwatch.jobs"].shutdown(wait=True)
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def default_app(make_default_app):
+    return make_default_app()
+
+
+@pytest.mark.parametrize("name", DETECTORS)
+def test_the_server_builds_the_detector_named_by_DETECTOR_for_both_profiles(make_default_app, name):
+    app = make_default_app(DETECTOR=name)
+    service = app.extensions[EXTENSION_KEY]
+    assert {service.detector_name(profile) for profile in (PICTURE, STREAM)} == {name}
+    assert app.test_client().get("/api/health").get_json()["detector"] == name
 
 
 def test_an_uploaded_picture_of_12_to_20_px_faces_is_answered_with_all_of_them(default_app, astronaut, grace_hopper,

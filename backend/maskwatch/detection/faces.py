@@ -16,6 +16,9 @@ MTCNN_NETS = ("pnet", "rnet", "onet")
 
 
 class FaceDetector(Protocol):
+    #: the name DETECTOR and --detector give it
+    name: str
+
     def detect(self, frame: np.ndarray) -> list[Face]:
         """Find faces in an RGB uint8 frame (H, W, 3); boxes in that frame's pixels."""
         ...
@@ -83,6 +86,8 @@ class MtcnnFaceDetector:
 
     Example: MtcnnFaceDetector(min_face_size=40).detect(rgb_frame)
     """
+
+    name = "mtcnn"
 
     def __init__(
         self,
@@ -181,6 +186,8 @@ class PyramidFaceDetector:
 
     Example: PyramidFaceDetector("models/face_detector.pt").detect(rgb_frame)
     """
+
+    name = "pyramid"
 
     def __init__(self, weights=None, min_score: float = 0.05, nms_iou: float = 0.4, top_k: int = 2000,
                  min_face_size: int = 0, upscale_below: int | None = None, max_side: int | None = None, threads: int | None = None,

@@ -123,6 +123,7 @@ def process_video(job_id: str, path: Path, source_id: int, started, wait_s: floa
     people += tracker.close_all()
     result = {"video": {"width": info.width, "height": info.height, "fps": info.fps, "frames": frames_done,
                         "duration_s": round(frames_done / info.fps, 3), "detect_every_n_frames": every},
+              "detector": detector.detector_name(),
               "people": [{"track_id": p.track_id, "verdict": p.verdict, "confidence": p.confidence,
                           "frames_seen": p.frames_seen, "start_s": round(p.seen_at, 3), "end_s": round(p.ended_at, 3)}
                          for p in people]}
