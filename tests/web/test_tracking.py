@@ -189,3 +189,24 @@ def test_memory_and_time_per_frame_stay_flat_over_100000_people():
     assert tracker.counts()["no_mask"] == 100_000
     assert marks[99_999][0] - marks[10_000][0] < 200_000  # bytes: nothing grows with the people seen
     assert marks[99_999][1] / 90_000 < 3 * marks[10_000][1] / 10_000  # seconds per person do not grow
+
+
+def test_the_alert_policy_forgets_ended_people_and_still_alerts_each_once():
+    import tracemalloc
+
+    from maskwatch.alerts import AlertPolicy
+
+    policy = AlertPolicy(cooldown_s=0.5, forget_after_s=5)
+    tracemalloc.start()
+    alerts, marks = 0, {}
+    for person in range(100_000):
+        now = 2.0 * person
+        box = (100 + person % 7 * 200, 100, 150 + person % 7 * 200, 160)
+        alerts += policy.should_alert(person, "no_mask", 3, box, now)
+        alerts += policy.should_alert(person, "no_mask", 4, box, now + 1)  # the same person a second later
+        if person in (10_000, 99_999):
+            marks[person] = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    assert alerts == 100_000
+    assert len(policy.alerted) <= 4
+    assert marks[99_999] - marks[10_000] < 50_000
