@@ -20,7 +20,9 @@ import torch
 from speed import composite, time_ms
 
 from maskwatch.detection import LABELS, MaskClassifier, MaskDetector
+from maskwatch.config import Config
 from maskwatch.detection.factory import build_face_detector
+from maskwatch.detection.profiles import profiles_from_config
 from maskwatch.paths import data_root, default_classifier_path
 from maskwatch.training.detector.data import DEFAULT_WIDER, load_detector_scenes
 from maskwatch.training.detector.evaluate import face_report
@@ -31,7 +33,6 @@ RESULTS = Path(__file__).parent / "results"
 #: (name, detector, options); min_score is low so AP sees the whole ranking.
 SETTINGS = [
     ("pyramid", "pyramid", {"min_score": 0.05}),
-    ("pyramid, up to 800", "pyramid", {"min_score": 0.05, "upscale_below": 800}),
     ("pyramid, up to 1024", "pyramid", {"min_score": 0.05, "upscale_below": 1024}),
     ("pyramid, up to 1280", "pyramid", {"min_score": 0.05, "upscale_below": 1280}),
     ("mtcnn mf40", "mtcnn", {"min_score": 0.5, "min_face_size": 40}),
@@ -39,6 +40,14 @@ SETTINGS = [
     ("mtcnn mf12", "mtcnn", {"min_score": 0.5, "min_face_size": 12}),
     ("mtcnn mf20, up to 800", "mtcnn", {"min_score": 0.5, "min_face_size": 20, "upscale_below": 800}),
 ]
+
+
+def profile_settings() -> list[tuple[str, str, dict]]:
+    """The product's two detection profiles at their defaults (config.py), with the default detector."""
+    config = Config()
+    return [(f"{config.DETECTOR}, {name} profile", config.DETECTOR,
+             {"min_score": 0.05 if config.DETECTOR == "pyramid" else 0.5, **profile.detector_options()})
+            for name, profile in profiles_from_config(vars(config)).items()]
 
 
 def evaluate_setting(detector: MaskDetector, scenes) -> dict:
@@ -86,11 +95,11 @@ def main(argv=None) -> dict:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--wider", default=str(DEFAULT_WIDER))
     p.add_argument("--wider-limit", type=int, default=300, help="WIDER test images used (every n-th, in order)")
-    p.add_argument("--settings", default=None, help="comma-separated setting names (default: all)")
+    p.add_argument("--settings", default=None, help="setting names separated by ; (default: all)")
     p.add_argument("--repeats", type=int, default=15)
     p.add_argument("--threads", type=int, default=2, help="threads for the accuracy runs")
     args = p.parse_args(argv)
-    settings = [s for s in SETTINGS if args.settings is None or s[0] in args.settings.split(",")]
+    settings = [s for s in SETTINGS + profile_settings() if args.settings is None or s[0] in args.settings.split(";")]
     scenes = [s for s in load_detector_scenes(data_root(), Path(args.wider)) if s.split == "test"]
     test_sets = {source: [s for s in scenes if s.source == source] for source in ("kaggle", "adityap27", "wider")}
     wider = test_sets["wider"]
