@@ -22,6 +22,17 @@ def _env_float(name: str, default: float) -> float:
     return default if value in (None, "") else float(value)
 
 
+DEFAULT_DETECTOR = "mtcnn"
+#: Profile defaults per detector. MTCNN's time grows as its smallest face shrinks (it searches an image
+#: pyramid), so its stream profile starts at 40 px; ours searches the frame once whatever the size, so
+#: both its profiles look for faces from 16 px (enlarging small pictures costs it time, not MTCNN-style
+#: pyramid levels). Picture enlargement chosen on validation scenes (benchmarks/detector_settings.py).
+PROFILE_DEFAULTS = {
+    "mtcnn": {"MIN_FACE_SIZE": 40, "PICTURE_MIN_FACE_SIZE": 20, "PICTURE_UPSCALE_BELOW": 1024},
+    "pyramid": {"MIN_FACE_SIZE": 16, "PICTURE_MIN_FACE_SIZE": 16, "PICTURE_UPSCALE_BELOW": 1024},
+}
+
+
 class Config:
     """Production defaults; every name in DESIGN.md's list can be set by an environment variable.
 
@@ -29,12 +40,14 @@ class Config:
     INSTANCE_PATH: $MASKWATCH_INSTANCE, default instance/ at the repository root (database, uploads, results).
     MODEL_PATH: classifier weights, default models/mask_classifier.pt (None here: maskwatch.paths decides).
     MAX_UPLOAD_MB: largest accepted upload, default 25 (images) ; MAX_VIDEO_MB for videos, default 200.
-    DETECTOR: the face detector, "mtcnn" (facenet-pytorch's MTCNN, fine-tuned; the default) or "pyramid" (our
-        one-stage network, models/face_detector.onnx).
+    DETECTOR: the face detector, "pyramid" (our one-stage network, models/face_detector.onnx) or "mtcnn"
+        (facenet-pytorch's MTCNN, fine-tuned); default DEFAULT_DETECTOR. The profile defaults below follow it
+        (PROFILE_DEFAULTS).
     PICTURE_MIN_FACE_SIZE / PICTURE_UPSCALE_BELOW: the picture profile (uploaded photos): the smallest face looked
-        for, default 20 px, in a picture first enlarged so its longer side is at least 1024 px (0: never
-        enlarged); a 400x300 photo is searched for faces down to 8 px.
-    MIN_FACE_SIZE: the stream profile (live, cameras, videos): smallest face looked for, default 40 px (20 finds smaller faces at twice the cost).
+        for (pyramid 16 px, mtcnn 20), in a picture first enlarged so its longer side is at least 1024 px
+        (0: never enlarged); a 400x300 photo is searched for faces down to 6 px (mtcnn: 8).
+    MIN_FACE_SIZE: the stream profile (live, cameras, videos): smallest face looked for (pyramid 16 px at no extra
+        cost; mtcnn 40, where 20 finds smaller faces at twice the cost).
     MAX_IMAGE_PIXELS: pictures whose header claims more pixels get 413 before decoding, default 40000000.
     PICTURE_MAX_SIDE: an uploaded picture with a longer side is scaled down to it before detection, default
         4096 (12 MP at 4:3; faces under MIN_FACE_SIZE / scale pixels of the original are then missed); the
@@ -100,6 +113,14 @@ class Config:
         while the database is unreachable, default 900; revoked ones never do (see maskwatch.auth.revocations).
     """
 
+    def use_detector(self, name: str) -> None:
+        """DETECTOR = name, with that detector's profile defaults where the environment sets none."""
+        defaults = PROFILE_DEFAULTS.get(name, PROFILE_DEFAULTS[DEFAULT_DETECTOR])
+        self.DETECTOR = name
+        self.MIN_FACE_SIZE = _env_int("MIN_FACE_SIZE", defaults["MIN_FACE_SIZE"])
+        self.PICTURE_MIN_FACE_SIZE = _env_int("PICTURE_MIN_FACE_SIZE", defaults["PICTURE_MIN_FACE_SIZE"])
+        self.PICTURE_UPSCALE_BELOW = _env_int("PICTURE_UPSCALE_BELOW", defaults["PICTURE_UPSCALE_BELOW"])
+
     def __init__(self):
         self.SECRET_KEY = os.environ.get("SECRET_KEY") or None  # None: a random key kept in INSTANCE_PATH/secret_key
         self.INSTANCE_PATH = os.environ.get("MASKWATCH_INSTANCE", str(REPO_ROOT / "instance"))
@@ -109,10 +130,7 @@ class Config:
         self.MODEL_PATH = os.environ.get("MODEL_PATH") or None
         self.MAX_UPLOAD_MB = _env_int("MAX_UPLOAD_MB", 25)
         self.MAX_VIDEO_MB = _env_int("MAX_VIDEO_MB", 200)
-        self.DETECTOR = os.environ.get("DETECTOR") or "mtcnn"
-        self.MIN_FACE_SIZE = _env_int("MIN_FACE_SIZE", 40)
-        self.PICTURE_MIN_FACE_SIZE = _env_int("PICTURE_MIN_FACE_SIZE", 20)
-        self.PICTURE_UPSCALE_BELOW = _env_int("PICTURE_UPSCALE_BELOW", 1024)
+        self.use_detector(os.environ.get("DETECTOR") or DEFAULT_DETECTOR)
         self.MAX_IMAGE_PIXELS = _env_int("MAX_IMAGE_PIXELS", 40_000_000)
         self.PICTURE_MAX_SIDE = _env_int("PICTURE_MAX_SIDE", 4096) or None
         self.IMAGE_PIXELS_AT_ONCE = _env_int("IMAGE_PIXELS_AT_ONCE", self.MAX_IMAGE_PIXELS)

@@ -34,11 +34,13 @@ def database_url(request, tmp_path) -> str:
 
 @pytest.fixture
 def make_app(mask_detector, tmp_path, database_url):
-    """create_app on the test database, schema upgraded; make_app(upgrade=False) leaves it empty."""
+    """create_app on the test database, schema upgraded, with the session's MTCNN mask_detector (the
+    shipped default detector is tested by apps that build their own); make_app(upgrade=False) leaves it empty."""
     apps = []
 
     def make(upgrade: bool = True, **settings):
         config = TestConfig(tmp_path / "instance", database_url)
+        config.use_detector("mtcnn")  # the detector handed to the app below, with its profile defaults
         for name, value in settings.items():
             setattr(config, name, value)
         app = create_app(config, detector=mask_detector)
