@@ -38,8 +38,7 @@ def purge(app: Flask, days: int) -> PurgeReport:
     cutoff = utcnow() - timedelta(days=days)
     with app.app_context():
         report.sightings = retention.delete_sightings_before(cutoff)
-        job_files = retention.delete_finished_jobs_before(cutoff)
-        report.jobs = len({Path(p).stem for p in job_files})
+        report.jobs, job_files = retention.delete_finished_jobs_before(cutoff)
         keep = {str(Path(p).resolve()) for p in retention.unfinished_job_paths()}
     for path in {Path(p) for p in job_files}:
         report.files += _unlink(path)

@@ -26,8 +26,10 @@ def _sighting(source_id, days_ago):
 
 def _job_with_files(instance: Path, days_ago: float, status: str) -> Job:
     files = []
-    for folder, suffix in (("uploads", ".video"), ("results", ".mp4"), ("results", ".json")):
-        path = instance / folder / f"{status}{days_ago}{suffix}"
+    # as in production, the upload is named apart from the job's results (results/<job id>.mp4, .json)
+    for folder, name in (("uploads", f"upload-{status}{days_ago}.video"), ("results", f"{status}{days_ago}.mp4"),
+                         ("results", f"{status}{days_ago}.json")):
+        path = instance / folder / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(b"x")
         old = time.time() - days_ago * 86400
@@ -68,7 +70,7 @@ def test_purge_deletes_what_is_older_than_the_retention(app):
     ages, jobs, files = _left(app)
     assert ages == [0, 5, 29]
     assert jobs == {"running_old", "done_new"}
-    assert files == {"running40.video", "running40.mp4", "running40.json", "done2.video", "done2.mp4", "done2.json"}
+    assert files == {"upload-running40.video", "running40.mp4", "running40.json", "upload-done2.video", "done2.mp4", "done2.json"}
     assert purge(app, days=0).sightings == 0  # retention off: nothing goes
     assert _left(app)[0] == [0, 5, 29]
 

@@ -19,14 +19,15 @@ def delete_sightings_before(cutoff: datetime) -> int:
     return result.rowcount
 
 
-def delete_finished_jobs_before(cutoff: datetime) -> list[str]:
-    """Delete done or failed jobs created before cutoff; returns the paths of their files (input, video, results)."""
+def delete_finished_jobs_before(cutoff: datetime) -> tuple[int, list[str]]:
+    """Delete done or failed jobs created before cutoff; returns how many, and the paths of their files
+    (input, video, results)."""
     old = list(db.session.scalars(sa.select(Job).where(Job.created_at < cutoff, Job.status.in_(FINISHED))))
     paths = [p for job in old for p in (job.input_path, job.output_path, job.result_path) if p]
     if old:
         db.session.execute(sa.delete(Job).where(Job.id.in_([job.id for job in old])))
         db.session.commit()
-    return paths
+    return len(old), paths
 
 
 def unfinished_job_paths() -> set[str]:
