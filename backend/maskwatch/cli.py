@@ -22,7 +22,9 @@ def build_detector(args, profile: str = "picture"):
     from .detection.factory import build_mask_detector
     from .detection.profiles import profiles_from_config
 
-    options = profiles_from_config(vars(Config()))[profile].detector_options()
+    config = Config()
+    config.use_detector(args.detector)  # that detector's profile defaults, not the default detector's
+    options = profiles_from_config(vars(config))[profile].detector_options()
     options.update({k: v for k, v in (("min_face_size", args.min_face_size), ("upscale_below", args.upscale_below),
                                       ("max_side", args.max_side)) if v is not None})
     return build_mask_detector(args.detector, args.model, threads=args.threads, stock_mtcnn=args.stock_mtcnn, **options)
@@ -177,10 +179,11 @@ def cmd_passwd(args) -> int:
 
 
 def add_detector_options(p: argparse.ArgumentParser) -> None:
+    from .config import DEFAULT_DETECTOR
     from .detection.factory import DETECTORS
 
-    p.add_argument("--detector", choices=DETECTORS, default=os.environ.get("DETECTOR") or "mtcnn",
-                   help="face detector (default: $DETECTOR, else mtcnn)")
+    p.add_argument("--detector", choices=DETECTORS, default=os.environ.get("DETECTOR") or DEFAULT_DETECTOR,
+                   help=f"face detector (default: $DETECTOR, else {DEFAULT_DETECTOR})")
     p.add_argument("--model", help="classifier weights (default: models/mask_classifier.pt or $MODEL_PATH)")
     p.add_argument("--min-face-size", type=int, default=None,
                    help="default: the picture profile's for images (PICTURE_MIN_FACE_SIZE, 20), the stream profile's for videos")
