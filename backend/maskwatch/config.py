@@ -1,4 +1,4 @@
-"""Settings from environment variables, read once into a config class (DESIGN.md, Configuration)."""
+"""Settings from environment variables, read once into a config class."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ PROFILE_DEFAULTS = {
 
 
 class Config:
-    """Production defaults; every name in DESIGN.md's list can be set by an environment variable.
+    """Production defaults; every setting below can be set by an environment variable of its name.
 
     DATABASE_URL: SQLAlchemy URL, default a SQLite file `maskwatch.db` in INSTANCE_PATH.
     INSTANCE_PATH: $MASKWATCH_INSTANCE, default instance/ at the repository root (database, uploads, results).

@@ -1,4 +1,4 @@
-"""A throw-away MariaDB server for tests, started as a plain process (no systemd), as in ENVIRONMENT.md."""
+"""A throw-away MariaDB server for tests, started as a plain process (no systemd): apt starts no services here."""
 
 from __future__ import annotations
 
