@@ -86,6 +86,17 @@ def markdown(results: dict) -> str:
             cells = [r["face_ap"], *size, *verdict, ap.get("mask"), ap.get("no_mask"), r.get("two_class_map"), r["ms_per_image_median"]]
             lines.append(f"| {name} | " + " | ".join("–" if v is None else f"{v:.3f}" if v < 10 else f"{v:.0f}" for v in cells) + " |")
         lines.append("")
+        if any(r["recall_by_verdict"]["no_mask"]["n"] for r in rows.values()):
+            sizes = ("<16", "16-32", "32-64", ">=64")
+            lines += [f"Recall by size, masked / unmasked faces ({test_set}):", "",
+                      "| setting | " + " | ".join(sizes) + " |", "|---|" + "---|" * len(sizes)]
+            for name, r in rows.items():
+                cells = []
+                for size in sizes:
+                    pair = [r["recall_by_verdict"][v]["by_size"][size]["recall"] for v in ("mask", "no_mask")]
+                    cells.append(" / ".join("–" if v is None else f"{v:.2f}" for v in pair))
+                lines.append(f"| {name} | " + " | ".join(cells) + " |")
+            lines.append("")
     lines += ["## Speed (composite frames of the fixture faces, median ms)", "", "| setting | threads | frame | median ms | p90 ms |", "|---|---|---|---|---|"]
     lines += [f"| {r['setting']} | {r['threads']} | {r['frame']} | {r['median_ms']} | {r['p90_ms']} |" for r in results["speed"]]
     return "\n".join(lines) + "\n"

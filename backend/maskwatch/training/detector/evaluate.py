@@ -13,10 +13,14 @@ VERDICTS = ("mask", "no_mask", "incorrect")
 
 
 def recall_by_verdict(scenes, matched) -> dict:
+    """{verdict: {"n", "recall", "by_size": recall_by_size of that verdict's faces}}."""
     out = {}
     for verdict in VERDICTS:
         hits = [m[i] for s, m in zip(scenes, matched) for i, label in enumerate(s.labels) if label == verdict]
-        out[verdict] = {"n": len(hits), "recall": float(np.mean(hits)) if hits else None}
+        keep = [np.array([label == verdict for label in s.labels], bool) for s in scenes]
+        by_size = recall_by_size([s.boxes.reshape(-1, 4)[k] for s, k in zip(scenes, keep)],
+                                 [np.asarray(m, bool)[k] for m, k in zip(matched, keep)])
+        out[verdict] = {"n": len(hits), "recall": float(np.mean(hits)) if hits else None, "by_size": by_size}
     return out
 
 
