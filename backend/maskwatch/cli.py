@@ -179,8 +179,7 @@ def cmd_passwd(args) -> int:
 
 
 def add_detector_options(p: argparse.ArgumentParser) -> None:
-    from .config import DEFAULT_DETECTOR
-    from .detection.factory import DETECTORS
+    from .config import DEFAULT_DETECTOR, DETECTORS
 
     p.add_argument("--detector", choices=DETECTORS, default=os.environ.get("DETECTOR") or DEFAULT_DETECTOR,
                    help=f"face detector (default: $DETECTOR, else {DEFAULT_DETECTOR})")

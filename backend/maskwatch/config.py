@@ -22,6 +22,8 @@ def _env_float(name: str, default: float) -> float:
     return default if value in (None, "") else float(value)
 
 
+#: Detector names accepted by DETECTOR and --detector (here, not in detection/, so naming one imports no torch).
+DETECTORS = ("pyramid", "mtcnn")
 DEFAULT_DETECTOR = "mtcnn"
 #: Profile defaults per detector. MTCNN's time grows as its smallest face shrinks (it searches an image
 #: pyramid), so its stream profile starts at 40 px; ours searches the frame once whatever the size, so

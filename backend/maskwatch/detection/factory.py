@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from ..config import DETECTORS
 from ..paths import default_classifier_path, default_face_detector_path, default_mtcnn_dir
 from .classifier import MaskClassifier
 from .faces import MtcnnFaceDetector, PyramidFaceDetector
 from .pipeline import MaskDetector
 
-#: Detector names accepted by DETECTOR and --detector.
-DETECTORS = ("pyramid", "mtcnn")
 MTCNN_OPERATING_SCORE = 0.9
 
 
