@@ -13,7 +13,7 @@ from .conftest import ASTRONAUT_FACE, GRACE_HOPPER_FACE
 SMALL_SIDES = (12, 14, 16, 18, 20)
 LARGE_SIDES = (60, 80, 100, 120)
 #: A face's surroundings kept around it, as a share of its width on each side.
-CONTEXT = 0.6
+CONTEXT = 0.35
 
 
 def background(height: int, width: int, seed: int = 0) -> np.ndarray:
@@ -41,8 +41,9 @@ def paste_face(canvas: np.ndarray, photo: np.ndarray, box, side: int, at: tuple[
 
 
 def crowd_picture(astronaut, grace_hopper, face_detector, small=SMALL_SIDES, large=LARGE_SIDES):
-    """640x480 with faces of `small` widths (a row at the top) and `large` ones (a row below), every other
-    one masked. Returns (picture, [(face box, width, "bare" | "masked")])."""
+    """640x480 with faces of `small` widths (a row at the top) and `large` ones (a row below, side by side,
+    every one whole inside the picture), every other one masked. Returns (picture, [(face box, width,
+    "bare" | "masked")])."""
     photos = []
     for photo, box in ((astronaut, ASTRONAUT_FACE), (grace_hopper, GRACE_HOPPER_FACE)):
         landmarks = face_detector.detect(photo)[0].landmarks
@@ -53,7 +54,9 @@ def crowd_picture(astronaut, grace_hopper, face_detector, small=SMALL_SIDES, lar
     for i, side in enumerate(small):
         photo, box, kind = photos[i % len(photos)]
         faces.append((paste_face(canvas, photo, box, side, (30 + 120 * i, 40)), side, kind))
+    x = 0
     for i, side in enumerate(large):
         photo, box, kind = photos[(i + 1) % len(photos)]
-        faces.append((paste_face(canvas, photo, box, side, (10 + 160 * i, 170)), side, kind))
+        faces.append((paste_face(canvas, photo, box, side, (x, 170)), side, kind))
+        x += round(side * (1 + 2 * CONTEXT))
     return canvas, faces

@@ -24,14 +24,16 @@ def _env_float(name: str, default: float) -> float:
 
 #: Detector names accepted by DETECTOR and --detector (here, not in detection/, so naming one imports no torch).
 DETECTORS = ("pyramid", "mtcnn")
-DEFAULT_DETECTOR = "mtcnn"
+#: Our detector: higher face AP than MTCNN on the held-out scenes at a fraction of its time
+#: (benchmarks/results/detector_bakeoff.md, models/MODEL_CARD.md).
+DEFAULT_DETECTOR = "pyramid"
 #: Profile defaults per detector. MTCNN's time grows as its smallest face shrinks (it searches an image
-#: pyramid), so its stream profile starts at 40 px; ours searches the frame once whatever the size, so
-#: both its profiles look for faces from 16 px (enlarging small pictures costs it time, not MTCNN-style
-#: pyramid levels). Picture enlargement chosen on validation scenes (benchmarks/detector_settings.py).
+#: pyramid), so its stream profile starts at 40 px; ours searches the frame once whatever the smallest
+#: face, so both its profiles look from 8 px, and pictures under 800 px are enlarged to 800: the
+#: settings with the best validation AP (benchmarks/results/detector_settings.md).
 PROFILE_DEFAULTS = {
     "mtcnn": {"MIN_FACE_SIZE": 40, "PICTURE_MIN_FACE_SIZE": 20, "PICTURE_UPSCALE_BELOW": 1024},
-    "pyramid": {"MIN_FACE_SIZE": 16, "PICTURE_MIN_FACE_SIZE": 16, "PICTURE_UPSCALE_BELOW": 1024},
+    "pyramid": {"MIN_FACE_SIZE": 8, "PICTURE_MIN_FACE_SIZE": 8, "PICTURE_UPSCALE_BELOW": 800},
 }
 
 
@@ -46,9 +48,9 @@ class Config:
         (facenet-pytorch's MTCNN, fine-tuned); default DEFAULT_DETECTOR. The profile defaults below follow it
         (PROFILE_DEFAULTS).
     PICTURE_MIN_FACE_SIZE / PICTURE_UPSCALE_BELOW: the picture profile (uploaded photos): the smallest face looked
-        for (pyramid 16 px, mtcnn 20), in a picture first enlarged so its longer side is at least 1024 px
-        (0: never enlarged); a 400x300 photo is searched for faces down to 6 px (mtcnn: 8).
-    MIN_FACE_SIZE: the stream profile (live, cameras, videos): smallest face looked for (pyramid 16 px at no extra
+        for (pyramid 8 px, mtcnn 20), in a picture first enlarged so its longer side is at least 800 px
+        (mtcnn 1024; 0: never enlarged); a 400x300 photo is searched for faces down to 4 px (mtcnn: 8).
+    MIN_FACE_SIZE: the stream profile (live, cameras, videos): smallest face looked for (pyramid 8 px at no extra
         cost; mtcnn 40, where 20 finds smaller faces at twice the cost).
     MAX_IMAGE_PIXELS: pictures whose header claims more pixels get 413 before decoding, default 40000000.
     PICTURE_MAX_SIDE: an uploaded picture with a longer side is scaled down to it before detection, default

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
+from maskwatch.config import Config
+
 from ..conftest import ASTRONAUT_FACE, encode
 from ..web.frames import head_patch, people, scene, walking
 from .clips import write_mp4
@@ -29,8 +31,11 @@ def test_upload_an_image_shows_boxes_list_and_counts(page, tmp_path, artifacts, 
     expect(result.locator('[data-count="mask"]')).to_have_text("1")
     expect(result.locator('[data-count="no_mask"]')).to_have_text("1")
     expect(result.locator('svg .face-box[data-verdict="no_mask"]')).to_have_count(1)
-    # the picture profile enlarges a 640 px picture to 1024 px and looks for 20 px faces there
-    expect(result.get_by_test_id("min-face-note")).to_have_text("Faces smaller than 13 px are not counted.")
+    # the picture profile enlarges a 640 px picture to PICTURE_UPSCALE_BELOW px and looks for faces from
+    # PICTURE_MIN_FACE_SIZE there (the served app runs the default detector with its defaults)
+    config = Config()
+    smallest = round(config.PICTURE_MIN_FACE_SIZE * 640 / config.PICTURE_UPSCALE_BELOW)
+    expect(result.get_by_test_id("min-face-note")).to_have_text(f"Faces smaller than {smallest} px are not counted.")
     expect(result.locator("img")).to_have_js_property("complete", True)
     page.screenshot(path=str(artifacts / "upload-image.png"), full_page=True)
     assert not [m for m in page.console_messages if m.startswith("error")], page.console_messages
