@@ -34,9 +34,8 @@ RESULTS = Path(__file__).parent / "results"
 RANKING_SCORE = 0.1
 #: (name, detector, options); min_score is low so AP sees the whole ranking.
 SETTINGS = [
-    ("pyramid", "pyramid", {"min_score": RANKING_SCORE}),
-    ("pyramid, up to 1024", "pyramid", {"min_score": RANKING_SCORE, "upscale_below": 1024}),
-    ("pyramid, up to 1280", "pyramid", {"min_score": RANKING_SCORE, "upscale_below": 1280}),
+    ("pyramid mf20", "pyramid", {"min_score": RANKING_SCORE, "min_face_size": 20}),
+    ("pyramid mf8, up to 1280", "pyramid", {"min_score": RANKING_SCORE, "min_face_size": 8, "upscale_below": 1280}),
     ("mtcnn mf40", "mtcnn", {"min_score": 0.5, "min_face_size": 40}),
     ("mtcnn mf20", "mtcnn", {"min_score": 0.5, "min_face_size": 20}),
     ("mtcnn mf12", "mtcnn", {"min_score": 0.5, "min_face_size": 12}),
