@@ -150,3 +150,18 @@ def test_the_cli_honours_the_detector_choice(random_weights, monkeypatch):
     assert isinstance(build_detector(args).face_detector, PyramidFaceDetector)
     args = parser().parse_args(["detect", "x.jpg", "--detector", "mtcnn"])
     assert isinstance(build_detector(args).face_detector, MtcnnFaceDetector)
+
+
+def test_training_draws_each_source_by_its_share_and_without_wider_by_the_others():
+    from types import SimpleNamespace
+
+    from maskwatch.training.detector.train import SOURCE_SHARES, sample_weights
+
+    scenes = [SimpleNamespace(source=s) for s in ["kaggle"] * 10 + ["adityap27"] * 5 + ["wider"] * 100]
+    weights = sample_weights(scenes)
+    for source, share in SOURCE_SHARES.items():
+        drawn = float(sum(w for w, sc in zip(weights, scenes) if sc.source == source))
+        assert drawn == pytest.approx(share)
+    without_wider = sample_weights([sc for sc in scenes if sc.source != "wider"])
+    assert float(without_wider.sum()) == pytest.approx(1.0)
+    assert float(without_wider[:10].sum()) == pytest.approx(SOURCE_SHARES["kaggle"] / (1 - SOURCE_SHARES["wider"]))

@@ -65,8 +65,11 @@ class TrainingViews(torch.utils.data.Dataset):
 
 
 def sample_weights(scenes) -> torch.Tensor:
+    """Per scene, its source's share (SOURCE_SHARES, renormalised over the sources present: training
+    without WIDER FACE, say) split evenly over that source's scenes."""
     counts = {s: sum(1 for sc in scenes if sc.source == s) for s in SOURCE_SHARES}
-    return torch.tensor([SOURCE_SHARES[sc.source] / counts[sc.source] for sc in scenes], dtype=torch.double)
+    total = sum(share for source, share in SOURCE_SHARES.items() if counts[source])
+    return torch.tensor([SOURCE_SHARES[sc.source] / total / counts[sc.source] for sc in scenes], dtype=torch.double)
 
 
 def learning_rate(step: int, total: int, base: float, warmup: int) -> float:
@@ -119,7 +122,7 @@ def main(argv=None) -> None:
         log_file.write(line + "\n")
         log_file.flush()
 
-    scenes = [s for s in load_detector_scenes(Path(args.data), Path(args.wider)) if s.split != "test"]
+    scenes = [s for s in load_detector_scenes(Path(args.data), Path(args.wider) if args.wider else None) if s.split != "test"]
     attach_landmarks(scenes, Path(args.landmarks))
     train = [s for s in scenes if s.split == "train"]
     val = [s for s in scenes if s.split == "val"]
@@ -163,7 +166,8 @@ def main(argv=None) -> None:
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="maskwatch train-detector", description=__doc__.split("\n")[0])
     p.add_argument("--data", default=str(data_root()))
-    p.add_argument("--wider", default=str(DEFAULT_WIDER), help="WIDER FACE built by ../shared/tools/wider_face.py")
+    p.add_argument("--wider", default=str(DEFAULT_WIDER),
+                   help="WIDER FACE built by ../shared/tools/wider_face.py ('' trains without it: research use only)")
     p.add_argument("--landmarks", default=str(REPO_ROOT / "build" / "detector" / "landmarks.npz"))
     p.add_argument("--out", default=str(REPO_ROOT / "build" / "detector" / "run"))
     p.add_argument("--epochs", type=int, default=32)
