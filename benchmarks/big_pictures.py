@@ -46,12 +46,17 @@ def big_photo(megapixels: float, fmt: str) -> bytes:
     return buf.getvalue()
 
 
-def post_picture(url: str, data: bytes, name: str) -> tuple[int, float]:
+def picture_request(url: str, data: bytes, name: str) -> urllib.request.Request:
+    """POST /api/images of the picture `data` as the multipart file `name`."""
     boundary = uuid.uuid4().hex
     body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n"
             "Content-Type: application/octet-stream\r\n\r\n").encode() + data + f"\r\n--{boundary}--\r\n".encode()
-    request = urllib.request.Request(url + "/api/images", data=body, method="POST",
-                                     headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    return urllib.request.Request(url + "/api/images", data=body, method="POST",
+                                  headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+
+
+def post_picture(url: str, data: bytes, name: str) -> tuple[int, float]:
+    request = picture_request(url, data, name)
     started = time.perf_counter()
     try:
         with urllib.request.urlopen(request, timeout=600) as response:

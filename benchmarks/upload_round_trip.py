@@ -18,7 +18,6 @@ import sys
 import tempfile
 import time
 import urllib.request
-import uuid
 from pathlib import Path
 
 import cv2
@@ -26,6 +25,7 @@ from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from big_pictures import picture_request  # noqa: E402
 from tests.web.served import ServedApp  # noqa: E402
 
 from maskwatch.paths import data_root  # noqa: E402
@@ -49,13 +49,8 @@ def jpeg(rgb, size) -> bytes:
 
 
 def upload(url: str, data: bytes) -> tuple[float, dict]:
-    boundary = uuid.uuid4().hex
-    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"crowd.jpg\"\r\n"
-            "Content-Type: image/jpeg\r\n\r\n").encode() + data + f"\r\n--{boundary}--\r\n".encode()
-    request = urllib.request.Request(url + "/api/images", data=body, method="POST",
-                                     headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
     started = time.perf_counter()
-    with urllib.request.urlopen(request, timeout=600) as response:
+    with urllib.request.urlopen(picture_request(url, data, "crowd.jpg"), timeout=600) as response:
         answer = json.loads(response.read())
     return time.perf_counter() - started, answer
 

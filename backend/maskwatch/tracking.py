@@ -25,9 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from .detection.types import LABELS, Detection
-
-UNKNOWN = "unknown"
+from .detection.types import LABELS, UNKNOWN, Detection
 
 
 def judged(detection: Detection, min_confidence: float) -> bool:

@@ -15,6 +15,8 @@ from maskwatch.extensions import db, socketio
 from maskwatch.webserver import upgrade_database
 
 from .mariadb import started_mariadb
+from .require import missing_service
+from .workers import RedisServer, redis_installed
 
 DATABASES = ["sqlite", "mariadb"]
 
@@ -22,6 +24,15 @@ DATABASES = ["sqlite", "mariadb"]
 @pytest.fixture(scope="session")
 def mariadb(tmp_path_factory):
     with started_mariadb(tmp_path_factory.mktemp("mariadb")) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def redis(tmp_path_factory):
+    """A real redis-server for the module (the Celery broker, the revocations shared by servers)."""
+    if not redis_installed():
+        missing_service("redis-server is not installed (make redis)", "MASKWATCH_REQUIRE_REDIS")
+    with RedisServer(tmp_path_factory.mktemp("redis")) as server:
         yield server
 
 
@@ -34,16 +45,17 @@ def database_url(request, tmp_path) -> str:
 
 @pytest.fixture
 def make_app(mask_detector, tmp_path, database_url):
-    """create_app on the test database, schema upgraded, with the session's MTCNN mask_detector (the
-    shipped default detector is tested by apps that build their own); make_app(upgrade=False) leaves it empty."""
+    """create_app on the test database, schema upgraded, with the session's MTCNN mask_detector;
+    make_app(upgrade=False) leaves it empty; make_app(builds_detector=name) lets the app build that
+    detector itself from config, as `make run` does."""
     apps = []
 
-    def make(upgrade: bool = True, **settings):
+    def make(upgrade: bool = True, builds_detector: str | None = None, **settings):
         config = TestConfig(tmp_path / "instance", database_url)
-        config.use_detector("mtcnn")  # the detector handed to the app below, with its profile defaults
+        config.use_detector(builds_detector or "mtcnn")  # the app's detector, with its profile defaults
         for name, value in settings.items():
             setattr(config, name, value)
-        app = create_app(config, detector=mask_detector)
+        app = create_app(config, detector=None if builds_detector else mask_detector)
         if upgrade:
             upgrade_database(app)
         apps.append(app)

@@ -12,9 +12,7 @@ import requests
 
 from ..conftest import encode
 from .mariadb import started_mariadb
-from .require import missing_service
 from .served import ServedApp
-from .workers import RedisServer, redis_installed
 
 PASSWORD = "correct horse battery"
 GRACE_S = 40
@@ -23,14 +21,6 @@ GRACE_S = 40
 @pytest.fixture(scope="module")
 def mariadb(tmp_path_factory):
     with started_mariadb(tmp_path_factory.mktemp("auth-outage-mariadb")) as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def redis(tmp_path_factory):
-    if not redis_installed():
-        missing_service("redis-server is not installed (make redis)", "MASKWATCH_REQUIRE_REDIS")
-    with RedisServer(tmp_path_factory.mktemp("auth-outage-redis")) as server:
         yield server
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import pytest
@@ -18,15 +17,7 @@ from maskwatch.extensions import db
 from maskwatch.store import queries
 from maskwatch.store.recording import flush_spool, get_recorder
 from maskwatch.store.spool import SourceRef, SpooledSighting
-
-
-@dataclass
-class Person:
-    seen_at: datetime
-    ended_at: datetime
-    verdict: str = "mask"
-    confidence: float = 0.9
-    frames_seen: int = 3
+from maskwatch.tracking import PersonSighting
 
 
 def timed_health(client) -> tuple[float, int, dict]:
@@ -79,8 +70,8 @@ def test_sightings_waiting_in_the_spool_are_a_spool_backlog(make_app):
     app = make_app()
     client = app.test_client()
     now = datetime(2026, 12, 1, 12, 0, 0)
-    waiting = [SpooledSighting.of(SourceRef(kind="webcam", name="door"), Person(now + timedelta(seconds=k), now))
-               for k in range(3)]
+    people = [PersonSighting(k, now + timedelta(seconds=k), now, "mask", 0.9, 3) for k in range(3)]
+    waiting = [SpooledSighting.of(SourceRef(kind="webcam", name="door"), person) for person in people]
     get_recorder(app).spool.put(waiting)  # left by an outage; the flusher has not written them yet
     _, status, body = timed_health(client)
     assert (status, body["status"], body["reasons"], body["database"]) == (503, "degraded", ["spool_backlog"], True)

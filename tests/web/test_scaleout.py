@@ -9,7 +9,6 @@ from __future__ import annotations
 import time
 
 import cv2
-import pytest
 import requests
 import socketio as socketio_client
 
@@ -21,16 +20,7 @@ from ..conftest import ASTRONAUT_FACE, GRACE_HOPPER_FACE
 from .frames import head_patch, scene
 from .served import ServedApp
 from .streams import MjpegServer
-from .require import missing_service
-from .workers import CeleryWorker, RedisServer, redis_installed
-
-
-@pytest.fixture(scope="module")
-def redis(tmp_path_factory):
-    if not redis_installed():
-        missing_service("redis-server is not installed (make redis)", "MASKWATCH_REQUIRE_REDIS")
-    with RedisServer(tmp_path_factory.mktemp("redis")) as server:
-        yield server
+from .workers import CeleryWorker
 
 
 def two_people_clip(path, astronaut, grace_hopper, frames: int, fps: int = 15, size=(240, 320)):

@@ -8,48 +8,23 @@ import io
 import numpy as np
 import pytest
 
-from maskwatch import create_app
-from maskwatch.config import TestConfig
-from maskwatch.detection.factory import DETECTORS
+from maskwatch.config import DEFAULT_DETECTOR, DETECTORS
 from maskwatch.detection.profiles import PICTURE, STREAM
 from maskwatch.detector_service import EXTENSION_KEY
-from maskwatch.extensions import db
 from maskwatch.training.metrics import iou_matrix
-from maskwatch.webserver import upgrade_database
 
 from ..conftest import encode
 from ..crowd import crowd_picture
 
 
 @pytest.fixture
-def make_default_app(tmp_path):
-    apps = []
-
-    def make(**settings):
-        config = TestConfig(tmp_path / f"instance{len(apps)}", f"sqlite:///{tmp_path / f'maskwatch{len(apps)}.db'}")
-        for name, value in settings.items():
-            setattr(config, name, value)
-        app = create_app(config)
-        upgrade_database(app)
-        apps.append(app)
-        return app
-
-    yield make
-    for app in apps:
-        app.extensions["maskwatch.jobs"].shutdown(wait=True)
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
-
-
-@pytest.fixture
-def default_app(make_default_app):
-    return make_default_app()
+def default_app(make_app):
+    return make_app(builds_detector=DEFAULT_DETECTOR)
 
 
 @pytest.mark.parametrize("name", DETECTORS)
-def test_the_server_builds_the_detector_named_by_DETECTOR_for_both_profiles(make_default_app, name):
-    app = make_default_app(DETECTOR=name)
+def test_the_server_builds_the_detector_named_by_DETECTOR_for_both_profiles(make_app, name):
+    app = make_app(builds_detector=name)
     service = app.extensions[EXTENSION_KEY]
     assert {service.detector_name(profile) for profile in (PICTURE, STREAM)} == {name}
     assert app.test_client().get("/api/health").get_json()["detector"] == name

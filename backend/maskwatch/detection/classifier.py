@@ -15,7 +15,7 @@ import torch
 from torch import nn
 
 from .crops import DEFAULT_MARGIN, crop_face, to_tensor
-from .types import LABELS
+from .types import LABELS, UNKNOWN
 
 
 class ReportCNN(nn.Module):
@@ -60,7 +60,6 @@ def build_network(arch: str, input_size: int, num_classes: int = len(LABELS)) ->
 
 #: A verdict less confident than this is `unknown` when the weights carry no calibrated threshold.
 UNCALIBRATED_UNKNOWN_BELOW = 0.6
-UNKNOWN = "unknown"
 
 
 class MaskClassifier:

@@ -8,6 +8,8 @@ import numpy as np
 
 #: Classifier output order. Index i of a probability vector is LABELS[i].
 LABELS: tuple[str, ...] = ("mask", "no_mask", "incorrect")
+#: The verdict of a face (or a person) too unsure or too blurred to judge.
+UNKNOWN = "unknown"
 
 
 @dataclass

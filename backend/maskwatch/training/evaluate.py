@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from ..detection import LABELS, MaskClassifier, MaskDetector, MtcnnFaceDetector
+from ..detection.types import UNKNOWN
 from ..paths import REPO_ROOT, data_root, default_classifier_path, default_mtcnn_dir
 from .calibration import expected_calibration_error, plot_reliability, reliability_bins
 from .crop_sets import CropTable, build_crop_table
@@ -50,7 +51,7 @@ def judged_report(classifier: MaskClassifier, labels: np.ndarray, probs: np.ndar
     """Calibration error, and how many verdicts are unknown at the classifier's threshold and how often
     the judged ones are right."""
     verdicts = [classifier.verdict(p)[0] for p in probs]
-    judged = np.array([v != "unknown" for v in verdicts])
+    judged = np.array([v != UNKNOWN for v in verdicts])
     right = probs.argmax(1) == labels
     return {"ece": expected_calibration_error(probs, labels), "unknown_share": float(1 - judged.mean()),
             "judged_accuracy": float(right[judged].mean()) if judged.any() else None}

@@ -1,7 +1,7 @@
 """maskwatch export-detector: a trained PyramidFaceNet state dict to ONNX (any frame size), checked
-against torch on a random frame before it is written, with the state dict (.pt, for the torch path)
-and its operating threshold in a JSON file beside it: the score that gives the best F1 on the validation scenes of kaggle and adityap27 (street
-scenes like the product's; never the test scenes).
+against torch on a random frame before it is written, with a copy of the state dict (.pt, for the
+torch path) and its operating threshold in a JSON file beside it: the score that gives the best F1 on
+the validation scenes of kaggle and adityap27 (street scenes like the product's; never the test scenes).
 
 Example: maskwatch export-detector build/detector/run/best.pt --out models/face_detector.onnx
 """
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -67,8 +68,7 @@ def main(argv=None) -> None:
     args = p.parse_args(argv)
     out = Path(args.out)
     difference = export_onnx(Path(args.weights), out)
-    state = torch.load(args.weights, map_location="cpu", weights_only=True)
-    torch.save(state, out.with_suffix(".pt"))
+    shutil.copyfile(args.weights, out.with_suffix(".pt"))
     print(f"{out}: torch and onnxruntime agree within {difference:.2e}")
     from ...paths import data_root
     from .data import load_detector_scenes
