@@ -167,6 +167,8 @@ def onnx_session(path, threads: int):
     options.intra_op_num_threads = max(1, threads)
     options.inter_op_num_threads = 1
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    # Frames come in many sizes; the arena keeps a block for each size it has seen, so a server's memory grew.
+    options.enable_cpu_mem_arena = False
     return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
