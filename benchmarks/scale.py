@@ -93,6 +93,7 @@ def camera_process(urls: list[str], seconds: float, warmup: float) -> dict:
     """Runs in its own process: one app (SQLite, no Redis), one CameraWorker thread per URL."""
     from maskwatch import create_app
     from maskwatch.config import TestConfig
+    from maskwatch.events import EventRoutes
     from maskwatch.jobs.camera import CameraWorker
     from maskwatch.store import queries
     from maskwatch.webserver import upgrade_database
@@ -108,7 +109,7 @@ def camera_process(urls: list[str], seconds: float, warmup: float) -> dict:
         for i, url in enumerate(urls):
             source = queries.create_source("camera", f"cam{i}", url, DETECT_FPS)
             queries.set_camera_enabled(source.id, True)
-            workers.append(CameraWorker(source.id, stop.is_set))
+            workers.append(CameraWorker(source.id, EventRoutes().camera(source.id), stop.is_set))
 
     def run(worker):
         with app.app_context():

@@ -15,7 +15,7 @@ def create_app(config=None, detector=None):
 
     from flask import Flask
 
-    from . import api, auth, detector_service, jobs, live, security_headers, webapp
+    from . import api, auth, detector_service, events, jobs, live, security_headers, webapp
     from .config import Config
     from .extensions import db, migrate, socketio
     from .store import recording
@@ -45,7 +45,8 @@ def create_app(config=None, detector=None):
     auth.init_app(app)
     security_headers.init_app(app)
     detector_service.init_app(app, detector)
-    jobs.init_app(app)
+    events.init_app(app)
+    jobs.init_app(app, events.EventRoutes())
     api.init_app(app)
     live.init_app(app)
     webapp.init_app(app)  # last: its catch-all route must not shadow the API's

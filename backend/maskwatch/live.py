@@ -27,28 +27,27 @@ import base64
 import functools
 import logging
 import threading
-import time
 from dataclasses import dataclass, field, replace
 
 from flask import current_app, request
 from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room, leave_room
 from sqlalchemy.exc import SQLAlchemyError
 
-from .alerts import ALERT_MESSAGES, AlertPolicy
+from .alerts import AlertPolicy
 from .api.schemas import MAX_ROW_ID
 from .auth.access import auth_enabled, may_connect
 from .detector_service import get_detector
+from .events import LIVE_NAMESPACE, EventRoutes, camera_room
 from .extensions import socketio
-from .jobs.camera import camera_room
 from .media import MediaError, decode_image
+from .monitor import StreamSession
 from .store import queries, utcnow
 from .store.models import SOURCE_NAME_MAX
-from .store.recording import record_sightings
+from .store.recording import get_recorder
 from .store.spool import SourceRef
 from .tracking import FaceTracker
 
 log = logging.getLogger(__name__)
-LIVE_NAMESPACE = "/live"
 #: Faces lost for this many processed frames end their track (about 1 s at 10 fps).
 LIVE_MAX_MISSED = 10
 #: Frames decoded or waiting for the detector, over all clients (app.extensions key of a semaphore).
@@ -61,17 +60,18 @@ LIVE_SOURCE_KINDS = ("webcam", "camera")
 
 @dataclass
 class LiveClient:
-    source: SourceRef  # its id may be unknown until the database answers (store.recording resolves it)
-    tracker: FaceTracker
-    alerts: AlertPolicy
-    frames: int = 0
+    session: StreamSession  # its source's id may be unknown until the database answers (store.recording resolves it)
     may_send_frames: bool = True  # False for an API token of scope "read": it may watch cameras only
     lock: threading.Lock = field(default_factory=threading.Lock)
     in_flight: threading.Lock = field(default_factory=threading.Lock)  # held while one of its frames is processed
 
     @property
+    def source(self) -> SourceRef:
+        return self.session.source
+
+    @property
     def source_id(self) -> int | None:
-        return self.source.source_id
+        return self.session.source_id
 
 
 def busy(message: str) -> dict:
@@ -181,10 +181,10 @@ class LiveNamespace(Namespace):
             self.may_watch.discard(request.sid)  # a public webcam client: frames yes, server cameras no
         else:
             self.may_watch.add(request.sid)
-        self.clients[request.sid] = LiveClient(
-            client_source(auth), FaceTracker(max_missed=LIVE_MAX_MISSED),
-            AlertPolicy(cooldown_s=current_app.config["ALERT_COOLDOWN_S"]),
-            may_send_frames=allowed is True or allowed.may_send_frames())
+        session = StreamSession(get_detector(), FaceTracker(max_missed=LIVE_MAX_MISSED), client_source(auth),
+                                recorder=get_recorder(), alerts=AlertPolicy(cooldown_s=current_app.config["ALERT_COOLDOWN_S"]),
+                                publisher=EventRoutes().live_client(request.sid))
+        self.clients[request.sid] = LiveClient(session, may_send_frames=allowed is True or allowed.may_send_frames())
         emit("ready", {"source_id": self.clients[request.sid].source_id})  # None while the database is away
 
     def on_frame(self, data=None, *_):  # a client's emit("frame", None) or ("frame") carries no argument at all
@@ -221,20 +221,9 @@ class LiveNamespace(Namespace):
             rgb = decode_image(frame_bytes(data, max_bytes), max_bytes=max_bytes, max_pixels=config["LIVE_MAX_PIXELS"])
         except MediaError as exc:
             return {"error": exc.code, "message": exc.message}
-        started = time.perf_counter()
-        detections = get_detector().detect(rgb)
         with client.lock:
-            update = client.tracker.update(detections, utcnow())
-            client.frames += 1
-            now = time.monotonic()
-            for face in update.faces:
-                if client.alerts.should_alert(face.track_id, face.person_verdict, face.frames_seen, face.detection.box, now,
-                                              new_person=face.after_split):
-                    emit("alert", {**face.to_dict(), "message": ALERT_MESSAGES[face.verdict]})
-            self._record(client, update.ended)
-            counts = client.tracker.counts()
-        return {"faces": [f.to_dict() for f in update.faces], "counts": counts,
-                "ms": round((time.perf_counter() - started) * 1000, 1)}
+            result = client.session.process(rgb, utcnow())
+        return {"faces": result.faces_dict(), "counts": result.counts, "ms": result.ms}
 
     def on_watch(self, data=None, *_):
         """Join the room of a camera (a source of kind camera); several cameras may be watched at once."""
@@ -255,14 +244,7 @@ class LiveNamespace(Namespace):
         client = self.clients.pop(request.sid, None)
         if client is not None:
             with client.lock:
-                self._record(client, client.tracker.close_all())
-
-    @staticmethod
-    def _record(client: LiveClient, people) -> None:
-        """Write ended people; while the database is down they wait in the durable spool (store.recording)."""
-        recorded = record_sightings(client.source, people)
-        if client.source.source_id is None and recorded.source_id is not None:
-            client.source = replace(client.source, source_id=recorded.source_id)
+                client.session.close()  # its people are written, or wait in the durable spool (store.recording)
 
 
 live_namespace = LiveNamespace()

@@ -135,41 +135,6 @@ def test_the_box_shows_the_frames_own_label_until_the_vote_is_settled():
     assert shown == ["no_mask", "mask", "mask", "mask", "no_mask", "mask"]
 
 
-def _swap(heads, detect_cached, first: str, second: str, frames: int = 10):
-    """`first` stands at the door for `frames` frames (10 per second), then `second` takes the same
-    place with no frame between them; returns the people and (time, track id) of each alert."""
-    from maskwatch.alerts import AlertPolicy
-
-    tracker, alerts = FaceTracker(max_missed=10), AlertPolicy(cooldown_s=30)
-    people_seen, alerted = [], []
-    for i in range(2 * frames):
-        t = i / 10
-        name = first if i < frames else second
-        update = tracker.update(detect_cached(("door", name), scene([(heads[name], 250, 130)])), t)
-        people_seen += update.ended
-        for face in update.faces:
-            if alerts.should_alert(face.track_id, face.person_verdict, face.frames_seen, face.detection.box, t,
-                                   new_person=face.after_split):
-                alerted.append((t, face.track_id))
-    return people_seen + tracker.close_all(), alerted
-
-
-def test_a_person_who_takes_a_masked_persons_place_is_a_new_sighting_and_alerts_at_once(heads, detect_cached):
-    people_seen, alerted = _swap(heads, detect_cached, "astronaut_masked", "grace_hopper")
-    assert [p.verdict for p in people_seen] == ["mask", "no_mask"]
-    assert people_seen[0].ended_at < 1.0 <= people_seen[1].seen_at
-    assert len(alerted) == 1, (alerted, people_seen)
-    (when, track), = alerted
-    assert track == people_seen[1].track_id and when - 1.0 < 1.0
-
-
-def test_two_unmasked_people_replacing_each_other_both_alert(heads, detect_cached):
-    people_seen, alerted = _swap(heads, detect_cached, "astronaut", "grace_hopper")
-    assert [p.verdict for p in people_seen] == ["no_mask", "no_mask"]
-    assert [track for _, track in alerted] == [p.track_id for p in people_seen]
-    assert alerted[1][0] - 1.0 < 1.0
-
-
 def test_memory_and_time_per_frame_stay_flat_over_100000_people():
     import time
     import tracemalloc

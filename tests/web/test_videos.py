@@ -12,7 +12,8 @@ import imageio_ffmpeg
 import pytest
 
 from maskwatch.extensions import socketio
-from maskwatch.jobs.video import JOBS_NAMESPACE, run_video_job
+from maskwatch.events import JOBS_NAMESPACE
+from maskwatch.jobs.video import run_video_job
 from maskwatch.store import queries
 
 from ..conftest import ASTRONAUT_FACE

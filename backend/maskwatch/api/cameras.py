@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import current_app
 
 from ..jobs import get_runner
-from ..jobs.camera import camera_room
+from ..events import LIVE_NAMESPACE, camera_room
 from ..store import queries
 from .errors import ApiError
 from .parser import Blueprint
@@ -26,7 +26,7 @@ def camera_or_404(source_id: int):
 
 
 def camera_dict(source) -> dict:
-    return {**source.to_dict(), "watch": {"namespace": "/live", "event": "watch", "data": {"camera_id": source.id},
+    return {**source.to_dict(), "watch": {"namespace": LIVE_NAMESPACE, "event": "watch", "data": {"camera_id": source.id},
                                           "room": camera_room(source.id)}}
 
 

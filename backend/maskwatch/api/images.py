@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import time
 
 import cv2
 from flask import Flask, current_app
@@ -14,7 +13,8 @@ from ..detection.profiles import PICTURE
 from ..detector_service import get_detector
 from ..media import PixelBudget, decode_image, image_size
 from ..store import queries, utcnow
-from ..store.recording import record_sightings
+from ..monitor import StreamSession
+from ..store.recording import get_recorder
 from ..store.spool import SourceRef
 from ..tracking import FaceTracker
 from .errors import ApiError
@@ -93,22 +93,20 @@ def detect_image(query, files):
 def detect_in_picture(rgb, size: tuple[int, int], query) -> dict:
     """The answer of POST /api/images for a picture of `size` (width, height) decoded as `rgb`, which may be
     scaled down (PICTURE_MAX_SIDE): boxes are given in the picture's own pixels, the annotated copy is rgb's."""
-    source = upload_source(query["source_id"], "image", UPLOADS_SOURCE)
-    started = time.perf_counter()
     service = get_detector()
-    detections = service.detect(rgb, PICTURE)
-    ms = (time.perf_counter() - started) * 1000
-    tracker = FaceTracker(min_frames=1)  # an image is one frame: every face is a person
-    faces = tracker.update(detections, utcnow()).faces
-    recorded = record_sightings(source, tracker.close_all())
+    # a picture is a one-frame session: every face is a person (min_frames=1)
+    session = StreamSession(service, FaceTracker(min_frames=1), upload_source(query["source_id"], "image", UPLOADS_SOURCE),
+                            recorder=get_recorder(), profile=PICTURE)
+    result = session.process(rgb, utcnow())
+    session.close()
     to_picture = (size[0] / rgb.shape[1], size[1] / rgb.shape[0])
-    body = {"source_id": recorded.source_id, "width": size[0], "height": size[1],
+    body = {"source_id": session.source_id, "width": size[0], "height": size[1],
             "faces": [{**f.detection.to_dict(), "box": picture_box(f.detection.box, to_picture), "verdict": f.verdict}
-                      for f in faces],
-            "sightings": recorded.written, "sightings_waiting": recorded.waiting, "ms": round(ms, 1)}
+                      for f in result.faces],
+            "sightings": session.written, "sightings_waiting": session.waiting, "ms": result.ms}
     smallest = service.smallest_face_px(PICTURE, rgb.shape[0], rgb.shape[1])
     if smallest is not None:
         body["min_face_px"] = round(smallest * to_picture[0], 1)
     if query["annotate"]:
-        body["annotated"] = jpeg_data_url(draw_detections(rgb, detections))
+        body["annotated"] = jpeg_data_url(draw_detections(rgb, [f.detection for f in result.faces]))
     return body

@@ -19,11 +19,13 @@ EXTENSION_KEY = "maskwatch.jobs"
 class ThreadRunner:
     """Runs video jobs on `workers` threads and each camera on its own thread, each inside an app context.
 
-    Args: app, workers (default 1: one video at a time keeps the live camera responsive on 2 cores).
+    Args: app, publishers (the process's EventRoutes: .jobs() and .camera(source_id) give the Publisher of
+    each), workers (default 1: one video at a time keeps the live camera responsive on 2 cores).
     """
 
-    def __init__(self, app: Flask, workers: int = 1):
+    def __init__(self, app: Flask, publishers, workers: int = 1):
         self.app = app
+        self.publishers = publishers
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="maskwatch-job")
         self.futures: dict[str, Future] = {}
         self.cameras: dict[int, threading.Thread] = {}
@@ -42,7 +44,7 @@ class ThreadRunner:
     def submit_video(self, job_id: str) -> None:
         from .video import run_video_job
 
-        self.submit(job_id, run_video_job)
+        self.submit(job_id, run_video_job, self.publishers.jobs())
 
     def start_camera(self, source_id: int) -> None:
         """Start the camera's thread unless one runs (the camera's claim in the database guards the rest)."""
@@ -54,7 +56,7 @@ class ThreadRunner:
 
         def run():
             with self.app.app_context():
-                run_camera(source_id, self.stopping.is_set)
+                run_camera(source_id, self.publishers.camera(source_id), self.stopping.is_set)
 
         thread = threading.Thread(target=run, name=f"maskwatch-camera-{source_id}", daemon=True)
         self.cameras[source_id] = thread
@@ -91,14 +93,9 @@ class CeleryRunner:
         """Nothing runs here: the workers own the work."""
 
 
-def init_app(app: Flask) -> None:
-    from ..extensions import socketio
-    from .video import JOBS_NAMESPACE, accept_jobs_client
-
-    # On this app's Socket.IO server (a decorator at import time would reach only the first app's).
-    socketio.on_event("connect", accept_jobs_client, namespace=JOBS_NAMESPACE)
-
-    runner = CeleryRunner(app) if app.config.get("REDIS_URL") else ThreadRunner(app, app.config["JOB_WORKERS"])
+def init_app(app: Flask, publishers) -> None:
+    """The app's runner: Celery's with REDIS_URL, else threads of this process publishing through `publishers`."""
+    runner = CeleryRunner(app) if app.config.get("REDIS_URL") else ThreadRunner(app, publishers, app.config["JOB_WORKERS"])
     app.extensions[EXTENSION_KEY] = runner
     atexit.register(runner.shutdown, False)
 

@@ -23,24 +23,19 @@ import cv2
 from flask import current_app
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..alerts import ALERT_MESSAGES, AlertPolicy
+from ..alerts import AlertPolicy
 from ..detector_service import get_detector
-from ..extensions import socketio
 from ..media.camera import CameraError, CameraStream
 from ..media.urls import mask_text
+from ..monitor import StreamSession
+from ..publishing import Publisher
 from ..store import queries, utcnow
-from ..store.recording import get_recorder, record_sightings
+from ..store.recording import get_recorder
 from ..store.spool import SourceRef
 from ..tracking import FaceTracker
 
 log = logging.getLogger(__name__)
-LIVE_NAMESPACE = "/live"
 HEARTBEAT_S = 1.0
-
-
-def camera_room(source_id: int) -> str:
-    """The Socket.IO room (on /live) of the browsers watching this camera."""
-    return f"camera:{source_id}"
 
 
 def worker_name() -> str:
@@ -79,14 +74,16 @@ class StopCamera(Exception):
 class CameraWorker:
     """Runs one camera until it stops or fails; call inside an app context.
 
-    Args: source_id, should_stop (default never: the database says when to stop), owner (default
-    host:pid:random), settings (default from current_app.config).
-    Example: CameraWorker(3).run()  -> "stopped" | "failed" | "busy" (another worker holds it)
+    Args: source_id, publisher (where the camera's frames, states and alerts go: the browsers watching it),
+    should_stop (default never: the database says when to stop), owner (default host:pid:random), settings
+    (default from current_app.config).
+    Example: CameraWorker(3, publisher).run()  -> "stopped" | "failed" | "busy" (another worker holds it)
     """
 
-    def __init__(self, source_id: int, should_stop: Callable[[], bool] = lambda: False, owner: str | None = None,
-                 settings: CameraSettings | None = None):
+    def __init__(self, source_id: int, publisher: Publisher, should_stop: Callable[[], bool] = lambda: False,
+                 owner: str | None = None, settings: CameraSettings | None = None):
         self.source_id = source_id
+        self.publisher = publisher
         self.should_stop = should_stop
         self.owner = owner or worker_name()
         self.settings = settings or CameraSettings.from_config(current_app.config)
@@ -96,11 +93,14 @@ class CameraWorker:
     def run(self) -> str:
         if not queries.claim_camera(self.source_id, self.owner, self.settings.stale_s):
             return "busy"
-        get_recorder().keep_flushing()  # in a Celery worker, rows an earlier worker left are written from here too
+        recorder = get_recorder()
+        recorder.keep_flushing()  # in a Celery worker, rows an earlier worker left are written from here too
         source = queries.get_source(self.source_id)
         url, rate = source.url, source.detect_fps or self.settings.detect_fps
-        self.tracker = FaceTracker(max_missed=max(3, math.ceil(rate)))  # a person is lost after ~1 s without a face
-        self.alerts = AlertPolicy(cooldown_s=self.settings.alert_cooldown_s)
+        self.session = StreamSession(get_detector(), FaceTracker(max_missed=max(3, math.ceil(rate))),  # lost after ~1 s
+                                     SourceRef(self.source_id), recorder=recorder,
+                                     alerts=AlertPolicy(cooldown_s=self.settings.alert_cooldown_s),
+                                     publisher=self.publisher, alert_extra={"camera_id": self.source_id})
         failures, final, reason = 0, "stopped", None
         try:
             while True:
@@ -113,7 +113,7 @@ class CameraWorker:
                 except CameraError as exc:
                     failures += 1
                     reason = mask_text(str(exc), url)
-                    self._record(self.tracker.close_all())  # a dropped stream ends every track
+                    self.session.close()  # a dropped stream ends every track
                     if failures > self.settings.max_retries:
                         final, reason = "failed", f"{reason} (gave up after {failures} attempts)"
                         return final
@@ -123,7 +123,7 @@ class CameraWorker:
         except StopCamera:
             return final
         finally:
-            self._record(self.tracker.close_all())
+            self.session.close()
             try:
                 queries.release_camera(self.source_id, self.owner, final, reason if final == "failed" else None)
             except SQLAlchemyError:
@@ -132,28 +132,20 @@ class CameraWorker:
                                         "error": reason if final == "failed" else None})
 
     def _read(self, stream: CameraStream, interval: float) -> None:
-        detector, last = get_detector(), -math.inf
+        last = -math.inf
         for _, rgb in stream.frames():
             self._beat()
             now = time.monotonic()
             if now - last < interval:
                 continue
             last = now
-            started = time.perf_counter()
-            detections = detector.detect(rgb)
-            update = self.tracker.update(detections, utcnow())
+            result = self.session.process(rgb, utcnow())  # publishes its alerts, records who left
             self.frames_processed += 1
-            payload = {"camera_id": self.source_id, "faces": [f.to_dict() for f in update.faces],
-                       "counts": self.tracker.counts(), "width": int(rgb.shape[1]), "height": int(rgb.shape[0]),
-                       "ms": round((time.perf_counter() - started) * 1000, 1)}
+            payload = {"camera_id": self.source_id, "faces": result.faces_dict(), "counts": result.counts,
+                       "width": int(rgb.shape[1]), "height": int(rgb.shape[0]), "ms": result.ms}
             if self.settings.send_frames:
                 payload["image"] = cv2.imencode(".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 70])[1].tobytes()
             self._emit("camera", payload)
-            for face in update.faces:
-                if self.alerts.should_alert(face.track_id, face.person_verdict, face.frames_seen, face.detection.box, now,
-                                              new_person=face.after_split):
-                    self._emit("alert", {**face.to_dict(), "camera_id": self.source_id, "message": ALERT_MESSAGES[face.verdict]})
-            self._record(update.ended)
 
     def _beat(self, force: bool = False) -> None:
         """Heartbeat at most every HEARTBEAT_S; StopCamera when the camera is no longer ours to run."""
@@ -184,13 +176,9 @@ class CameraWorker:
         self._emit("camera_state", {"camera_id": self.source_id, "state": state, "error": error})
 
     def _emit(self, event: str, payload: dict) -> None:
-        socketio.emit(event, payload, namespace=LIVE_NAMESPACE, to=camera_room(self.source_id))
-
-    def _record(self, people) -> None:
-        """Write ended people; while the database is down they wait in the durable spool (store.recording)."""
-        record_sightings(SourceRef(self.source_id), people)
+        self.publisher.publish(event, payload)
 
 
-def run_camera(source_id: int, should_stop: Callable[[], bool] = lambda: False) -> str:
+def run_camera(source_id: int, publisher: Publisher, should_stop: Callable[[], bool] = lambda: False) -> str:
     """Run a camera inside an app context until it stops; returns stopped, failed or busy."""
-    return CameraWorker(source_id, should_stop).run()
+    return CameraWorker(source_id, publisher, should_stop).run()

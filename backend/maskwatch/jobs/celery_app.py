@@ -68,18 +68,20 @@ def flask_app():
 
 @celery_app.task(name=VIDEO_TASK, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
 def video_task(job_id: str) -> None:
+    from ..events import EventRoutes
     from .video import run_video_job
 
     with flask_app().app_context():
-        run_video_job(job_id)
+        run_video_job(job_id, EventRoutes().jobs())
 
 
 @celery_app.task(name=CAMERA_TASK, acks_late=False)
 def camera_task(source_id: int) -> str:
+    from ..events import EventRoutes
     from .camera import run_camera
 
     with flask_app().app_context():
-        return run_camera(source_id, _shutting_down.is_set)
+        return run_camera(source_id, EventRoutes().camera(source_id), _shutting_down.is_set)
 
 
 _shutting_down = threading.Event()

@@ -17,29 +17,29 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from ..detection.draw import draw_detections
 from ..detector_service import get_detector
-from ..extensions import socketio
 from ..media import MediaError, iter_video_frames, probe_video
 from ..media.encode import H264Writer
+from ..monitor import KeptPeople, StreamSession
+from ..publishing import NullPublisher, Publisher
 from ..store import queries, utcnow
+from ..store.spool import SourceRef
 from ..tracking import FaceTracker
 
 log = logging.getLogger(__name__)
-JOBS_NAMESPACE = "/jobs"
 PROGRESS_EVERY_S = 0.5
 T = TypeVar("T")
 
 
-def publish(job_id: str) -> None:
-    """Push the job's state to Socket.IO clients of /jobs (event 'job')."""
-    job = queries.get_job(job_id)
-    socketio.emit("job", job.to_dict(), namespace=JOBS_NAMESPACE)
+def publish(job_id: str, publisher: Publisher) -> None:
+    """Tell the job's listeners its state (event 'job')."""
+    publisher.publish("job", queries.get_job(job_id).to_dict())
 
 
-def report_progress(job_id: str, progress: float) -> None:
+def report_progress(job_id: str, progress: float, publisher: Publisher) -> None:
     """Best effort: while the database is unreachable the job goes on without telling its progress."""
     try:
         queries.update_job(job_id, progress=progress)
-        publish(job_id)
+        publish(job_id, publisher)
     except SQLAlchemyError as exc:
         queries.rollback()
         log.warning("video job %s: progress not recorded: %s", job_id, exc)
@@ -61,8 +61,8 @@ def when_the_database_answers(write: Callable[[], T], wait_s: float) -> T:
             delay = min(30.0, delay * 2)
 
 
-def run_video_job(job_id: str) -> None:
-    """Run inside an app context (a runner does that). Safe to run again: a finished job is left as it is,
+def run_video_job(job_id: str, publisher: Publisher | None = None) -> None:
+    """Run inside an app context (a runner does that); its progress and outcome go to publisher as 'job' events. Safe to run again: a finished job is left as it is,
     and a rerun of an interrupted one replaces the sightings the first run wrote. Each run counts in the
     job's attempts (webserver.prepare_database requeues an interrupted job while attempts < JOB_MAX_ATTEMPTS).
 
@@ -73,12 +73,13 @@ def run_video_job(job_id: str) -> None:
     job = queries.get_job(job_id)
     if job is None or job.status == "done":
         return
+    publisher = publisher or NullPublisher()
     started = utcnow()
     queries.start_job(job_id, started)
-    publish(job_id)
+    publish(job_id, publisher)
     wait_s = float(current_app.config["JOB_DATABASE_WAIT_S"])
     try:
-        process_video(job_id, Path(job.input_path), job.source_id, started, wait_s)
+        process_video(job_id, Path(job.input_path), job.source_id, started, wait_s, publisher)
     except MediaError as exc:
         reason = exc.message
         when_the_database_answers(lambda: queries.update_job(job_id, status="failed", error=reason,
@@ -91,36 +92,39 @@ def run_video_job(job_id: str) -> None:
         when_the_database_answers(lambda: queries.update_job(job_id, status="failed", error=error,
                                                              finished_at=utcnow()), wait_s)
     try:
-        publish(job_id)
+        publish(job_id, publisher)
     except SQLAlchemyError as exc:  # the outcome is written; the event is only news
         queries.rollback()
         log.warning("video job %s: no final event: %s", job_id, exc)
 
 
-def process_video(job_id: str, path: Path, source_id: int, started, wait_s: float = 0.0) -> None:
+def process_video(job_id: str, path: Path, source_id: int, started, wait_s: float = 0.0,
+                  publisher: Publisher | None = None) -> None:
     """Writes the annotated video and the results JSON, then (in one transaction, waiting up to wait_s
     for an unreachable database) the sightings and the job's done state with output_path, result_path."""
+    publisher = publisher or NullPublisher()
     max_seconds = current_app.config["MAX_VIDEO_SECONDS"]
     info = probe_video(path, max_seconds=max_seconds)
     every = max(1, current_app.config["DETECT_EVERY_N_FRAMES"])
     detector = get_detector()
-    # A person is lost after about one second without a face.
-    tracker = FaceTracker(max_missed=max(3, math.ceil(info.fps / every)))
+    kept = KeptPeople()  # written with the job's result, in one transaction
+    session = StreamSession(detector, FaceTracker(max_missed=max(3, math.ceil(info.fps / every))),  # lost after ~1 s
+                            SourceRef(source_id), recorder=kept)
     out_dir = Path(current_app.instance_path) / "results"
     out_dir.mkdir(parents=True, exist_ok=True)
     video_path, result_path = out_dir / f"{job_id}.mp4", out_dir / f"{job_id}.json"
-    detections, people, last_publish, frames_done = [], [], 0.0, 0
+    faces, last_publish, frames_done = [], 0.0, 0
     with H264Writer(video_path, info.fps, (info.width, info.height)) as writer:
         for index, seconds, frame in iter_video_frames(path, info=info, max_seconds=max_seconds):
             if index % every == 0:
-                detections = detector.detect(frame)
-                people += tracker.update(detections, seconds).ended
-            writer.write(draw_detections(frame, detections))
+                faces = [face.detection for face in session.process(frame, seconds).faces]
+            writer.write(draw_detections(frame, faces))
             frames_done = index + 1
             if time.monotonic() - last_publish > PROGRESS_EVERY_S:
-                report_progress(job_id, min(0.99, frames_done / info.frames))
+                report_progress(job_id, min(0.99, frames_done / info.frames), publisher)
                 last_publish = time.monotonic()
-    people += tracker.close_all()
+    session.close()
+    people = kept.people
     result = {"video": {"width": info.width, "height": info.height, "fps": info.fps, "frames": frames_done,
                         "duration_s": round(frames_done / info.fps, 3), "detect_every_n_frames": every},
               "detector": detector.detector_name(),
@@ -132,14 +136,3 @@ def process_video(job_id: str, path: Path, source_id: int, started, wait_s: floa
         p.seen_at, p.ended_at = started + timedelta(seconds=p.seen_at), started + timedelta(seconds=p.ended_at)
     when_the_database_answers(lambda: queries.finish_video_job(job_id, source_id, people, output_path=str(video_path),
                                                                result_path=str(result_path)), wait_s)
-
-
-def accept_jobs_client(auth=None):
-    """Job progress for the signed-in, or for anyone when uploads are public or access control is off."""
-    from flask_socketio import ConnectionRefusedError
-
-    from ..auth.access import may_connect
-
-    if not may_connect(auth, "UPLOADS_PUBLIC"):
-        raise ConnectionRefusedError("login_required")
-    return True

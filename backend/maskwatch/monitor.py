@@ -1,0 +1,161 @@
+"""The product's one rule, written once: detect, track, decide who is a person, alert, record.
+
+A `StreamSession` is one stream of frames from one source: a live webcam client, an IP camera, a
+video job, or a single uploaded picture (a one-frame session). Each ingest path builds one from a
+detector, a tracker, an alert policy, a recorder and a publisher, feeds it frames, and keeps only its
+transport (Socket.IO, a camera reader, a video decoder, an HTTP request).
+
+Example:
+    session = StreamSession(detector, FaceTracker(), source=SourceRef(3), recorder=recorder,
+                            alerts=AlertPolicy(), publisher=publisher)
+    result = session.process(rgb, utcnow())     # faces, counts, people who ended, alerts raised
+    people = session.close()                    # the people still in view, recorded
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, replace
+from typing import Callable, Iterable, Protocol
+
+import numpy as np
+
+from .alerts import ALERT_MESSAGES, AlertPolicy
+from .detection.profiles import STREAM
+from .detection.types import Detection
+from .publishing import NullPublisher, Publisher
+from .store.spool import SourceRef
+from .tracking import FaceTracker, PersonSighting, TrackedFace
+
+
+class Detector(Protocol):
+    def detect(self, rgb: np.ndarray, profile: str = STREAM) -> list[Detection]: ...
+
+
+class Recorder(Protocol):
+    """Where ended people go (store.recording.SightingRecorder: the database, or the spool while it is away)."""
+
+    def record(self, source: SourceRef, people: Iterable[PersonSighting]): ...
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What became of people given to a recorder: written now, waiting (in the spool), and their source id
+    when it is known. The shape of store.recording.Recorded, for recorders that do not write."""
+
+    written: int
+    waiting: int
+    source_id: int | None
+
+
+class KeptPeople:
+    """A recorder that keeps people in memory for the caller to write (a video job writes its people with
+    the job's result in one transaction)."""
+
+    def __init__(self):
+        self.people: list[PersonSighting] = []
+
+    def record(self, source: SourceRef, people: Iterable[PersonSighting]) -> Recorded:
+        people = list(people)
+        self.people += people
+        return Recorded(0, len(people), source.source_id)
+
+
+@dataclass
+class FrameResult:
+    """One processed frame: its tracked faces, the running people counts, the people whose tracks ended
+    with this frame (recorded already), the alerts it raised (published already), and milliseconds spent."""
+
+    faces: list[TrackedFace]
+    counts: dict[str, int]
+    ended: list[PersonSighting] = field(default_factory=list)
+    alerts: list[dict] = field(default_factory=list)
+    ms: float = 0.0
+
+    def faces_dict(self) -> list[dict]:
+        return [face.to_dict() for face in self.faces]
+
+
+class StreamSession:
+    """Frames of one source, in order.
+
+    Args:
+        detector: anything with detect(rgb, profile) -> list[Detection] (web: DetectorService).
+        tracker: the FaceTracker (its max_missed and min_frames say how long a face may hide and how many
+            frames make a person: FaceTracker(min_frames=1) for a picture).
+        source: the SourceRef people are recorded under; its id is filled in once the recorder learns it.
+        recorder: where ended people go, default none (they are only returned).
+        alerts: the AlertPolicy, default none (no alerts: pictures, video jobs).
+        publisher: where alerts go, as events "alert" with the face, its message and `alert_extra`.
+        profile: the detection profile, default STREAM (PICTURE for uploaded pictures).
+        clock: seconds for the alert cooldowns, default time.monotonic.
+        alert_extra: fields added to each alert (a camera's {"camera_id": 3}).
+    """
+
+    def __init__(self, detector: Detector, tracker: FaceTracker, source: SourceRef = SourceRef(), *,
+                 recorder: Recorder | None = None, alerts: AlertPolicy | None = None,
+                 publisher: Publisher | None = None, profile: str = STREAM,
+                 clock: Callable[[], float] = time.monotonic, alert_extra: dict | None = None):
+        self.detector = detector
+        self.tracker = tracker
+        self.source = source
+        self.recorder = recorder
+        self.alerts = alerts
+        self.publisher = publisher or NullPublisher()
+        self.profile = profile
+        self.clock = clock
+        self.alert_extra = alert_extra or {}
+        self.frames = 0
+        self.written = 0
+        self.waiting = 0
+        self.closed = False
+
+    @property
+    def source_id(self) -> int | None:
+        return self.source.source_id
+
+    def process(self, frame: np.ndarray, timestamp) -> FrameResult:
+        """Detect the faces of an RGB frame, then track, alert and record them (see track)."""
+        started = time.perf_counter()
+        detections = self.detector.detect(frame, self.profile)
+        result = self.track(detections, timestamp)
+        result.ms = round((time.perf_counter() - started) * 1000, 1)
+        return result
+
+    def track(self, detections: list[Detection], timestamp) -> FrameResult:
+        """A frame whose faces are already detected: match them to people, raise the alerts they call
+        for, record the people whose tracks ended."""
+        update = self.tracker.update(detections, timestamp)
+        self.frames += 1
+        raised = self._alert(update.faces) if self.alerts is not None else []
+        self._record(update.ended)
+        return FrameResult(update.faces, self.tracker.counts(), update.ended, raised)
+
+    def counts(self) -> dict[str, int]:
+        return self.tracker.counts()
+
+    def close(self) -> list[PersonSighting]:
+        """The stream ended (a client left, a camera dropped, the video's last frame): every person still in
+        view ends and is recorded. The session can go on afterwards (a camera that reconnects)."""
+        people = self.tracker.close_all()
+        self._record(people)
+        return people
+
+    def _alert(self, faces: list[TrackedFace]) -> list[dict]:
+        now, raised = self.clock(), []
+        for face in faces:
+            if self.alerts.should_alert(face.track_id, face.person_verdict, face.frames_seen, face.detection.box,
+                                        now, new_person=face.after_split):
+                alert = {**face.to_dict(), **self.alert_extra, "message": ALERT_MESSAGES[face.person_verdict]}
+                self.publisher.publish("alert", alert)
+                raised.append(alert)
+        return raised
+
+    def _record(self, people: list[PersonSighting]) -> None:
+        if not people or self.recorder is None:
+            return
+        recorded = self.recorder.record(self.source, people)
+        self.written += recorded.written
+        self.waiting += recorded.waiting
+        if self.source.source_id is None and recorded.source_id is not None:
+            self.source = replace(self.source, source_id=recorded.source_id)
