@@ -1,5 +1,6 @@
-"""Command line: maskwatch serve | detect | passwd | purge | train | evaluate | synth | tune-mtcnn |
-train-detector | export-detector."""
+"""Command line: maskwatch serve | detect | passwd | purge | settings | train | evaluate | synth | tune-mtcnn |
+train-detector | export-detector. Every command first checks the settings in the environment (maskwatch.config):
+a bad or unknown one is named on stderr and the exit status is 2."""
 
 from __future__ import annotations
 
@@ -113,9 +114,28 @@ def cmd_detect(args) -> int:
 
 
 def cmd_serve(args) -> int:
+    from .config import Config
     from .webserver import serve
 
-    serve(args.host, args.port, https=args.https, tls_cert=args.tls_cert, tls_key=args.tls_key)
+    config = Config()
+    serve(args.host, args.port, https=args.https or config.SERVE_HTTPS, tls_cert=args.tls_cert or config.TLS_CERT,
+          tls_key=args.tls_key or config.TLS_KEY)
+    return 0
+
+
+def cmd_settings(args) -> int:
+    """Each setting's value in effect (secrets as ***), or with --markdown README's settings table."""
+    from .config import SETTINGS, Config, settings_markdown
+
+    if args.markdown:
+        print(settings_markdown(), end="")
+        return 0
+    config = Config()
+    for setting in SETTINGS:
+        given = setting.name in config.from_environment
+        value = config.from_environment[setting.name] if given else getattr(config, setting.attr)
+        shown = "unset" if value is None else "***" if setting.secret else value
+        print(f"{setting.name}={shown}" + ("  (environment)" if given else ""))
     return 0
 
 
@@ -163,18 +183,19 @@ def cmd_passwd(args) -> int:
         return 2
     config = Config()
     config.LAZY_DETECTOR = True
+    username = args.username or config.ADMIN_USER
     app = create_app(config)
     upgrade_database(app)
     with app.app_context():
-        user = accounts.user_named(args.username)
+        user = accounts.user_named(username)
         if user is None:
-            accounts.create_user(args.username, hash_password(password), is_admin=True)
-            print(f"created {args.username}; the login is on")
+            accounts.create_user(username, hash_password(password), is_admin=True)
+            print(f"created {username}; the login is on")
         else:
             accounts.set_password_hash(user, hash_password(password))
             for session_id in accounts.end_other_login_sessions(user.id, keep=None):
                 verified_credentials().revoke(session_key(session_id))  # with REDIS_URL the servers know at once
-            print(f"changed the password of {args.username}; its sessions have ended")
+            print(f"changed the password of {username}; its sessions have ended")
     return 0
 
 
@@ -209,20 +230,24 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("serve", help="run the web app (upgrades the database first); settings from environment variables")
     s.add_argument("--host", default="0.0.0.0")
     s.add_argument("--port", type=int, default=5000)
-    s.add_argument("--https", action="store_true", default=os.environ.get("MASKWATCH_HTTPS", "") in ("1", "true", "yes"),
+    s.add_argument("--https", action="store_true",
                    help="serve HTTPS (self-signed certificate made in instance/tls/ unless --tls-cert/--tls-key); "
                         "browsers on other devices give the camera only to secure pages. Env MASKWATCH_HTTPS=1")
-    s.add_argument("--tls-cert", default=os.environ.get("TLS_CERT"), help="PEM certificate (env TLS_CERT)")
-    s.add_argument("--tls-key", default=os.environ.get("TLS_KEY"), help="PEM private key (env TLS_KEY)")
+    s.add_argument("--tls-cert", help="PEM certificate (env TLS_CERT)")
+    s.add_argument("--tls-key", help="PEM private key (env TLS_KEY)")
     s.set_defaults(func=cmd_serve)
 
     w = sub.add_parser("passwd", help="set a user's password (new users are admins); reads standard input when piped")
-    w.add_argument("username", nargs="?", default=os.environ.get("ADMIN_USER") or "admin")
+    w.add_argument("username", nargs="?", help="default: $ADMIN_USER, else admin")
     w.set_defaults(func=cmd_passwd)
 
     r = sub.add_parser("purge", help="delete sightings, jobs and uploaded files older than N days")
     r.add_argument("--days", type=int, default=None, help="default: $RETENTION_DAYS")
     r.set_defaults(func=cmd_purge)
+
+    t = sub.add_parser("settings", help="check the settings in the environment and print them")
+    t.add_argument("--markdown", action="store_true", help="print README's table of every setting instead")
+    t.set_defaults(func=cmd_settings)
 
     for name, help_text in TRAINING_COMMANDS.items():
         sub.add_parser(name, help=help_text, add_help=False)  # listed in --help; main() hands them their argv
@@ -260,11 +285,19 @@ def run_training_command(name: str, argv: list[str]) -> int:
 
 
 def main(argv=None) -> int:
+    from .config import SettingsError, read_environment
+
     argv = sys.argv[1:] if argv is None else list(argv)
-    if argv and argv[0] in TRAINING_COMMANDS:
-        return run_training_command(argv[0], argv[1:])
-    args = parser().parse_args(argv)
-    return args.func(args)
+    try:
+        read_environment(os.environ)  # training commands read no Config, but a typo must stop them too
+        if argv and argv[0] in TRAINING_COMMANDS:
+            return run_training_command(argv[0], argv[1:])
+        args = parser().parse_args(argv)
+        return args.func(args)
+    except SettingsError as exc:
+        for problem in exc.problems:
+            print(f"maskwatch: {problem}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":
