@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from .paths import REPO_ROOT
+from .paths import default_instance_dir
 
 
 def _env_bool(name: str, default: bool) -> bool:
@@ -41,7 +41,8 @@ class Config:
     """Production defaults; every setting below can be set by an environment variable of its name.
 
     DATABASE_URL: SQLAlchemy URL, default a SQLite file `maskwatch.db` in INSTANCE_PATH.
-    INSTANCE_PATH: $MASKWATCH_INSTANCE, default instance/ at the repository root (database, uploads, results).
+    INSTANCE_PATH: $MASKWATCH_INSTANCE, default instance/ at the repository root, or in the working directory
+        for an installed package (database, uploads, results).
     MODEL_PATH: classifier weights, default models/mask_classifier.pt (None here: maskwatch.paths decides).
     MAX_UPLOAD_MB: largest accepted upload, default 25 (images) ; MAX_VIDEO_MB for videos, default 200.
     DETECTOR: the face detector, "pyramid" (our one-stage network, models/face_detector.onnx) or "mtcnn"
@@ -127,7 +128,7 @@ class Config:
 
     def __init__(self):
         self.SECRET_KEY = os.environ.get("SECRET_KEY") or None  # None: a random key kept in INSTANCE_PATH/secret_key
-        self.INSTANCE_PATH = os.environ.get("MASKWATCH_INSTANCE", str(REPO_ROOT / "instance"))
+        self.INSTANCE_PATH = str(default_instance_dir())
         self.SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")  # None: SQLite in INSTANCE_PATH
         self.SQLALCHEMY_ENGINE_OPTIONS = {}  # over store.engine.engine_options (pool and timeouts from DB_*)
         self.REDIS_URL = os.environ.get("REDIS_URL") or None
