@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 FILES ?=
 DEMO := build/demo/astronaut.jpg
 
-.PHONY: run detect test install mariadb redis frontend chromium
+.PHONY: run detect test install mariadb redis frontend chromium wheel
 
 install: $(STAMP)
 
@@ -34,6 +34,13 @@ $(FRONTEND_DIST): $(NODE_MODULES) $(FRONTEND_SRC)
 	touch $@
 
 frontend: $(FRONTEND_DIST)
+
+# A wheel in build/wheel with the migrations, the trained weights and the front end inside (setup.py); once
+# installed, `maskwatch serve` keeps its instance/ in the working directory. build/lib goes first: setuptools
+# would leave deleted modules there.
+wheel: $(STAMP) $(FRONTEND_DIST)
+	rm -rf build/lib build/wheel
+	$(PY) -m pip wheel --quiet --disable-pip-version-check --no-deps --no-build-isolation -w build/wheel .
 
 # The web app on http://localhost:5000 (SQLite in instance/; DATABASE_URL=mysql+pymysql://... for MySQL).
 run: $(STAMP) $(FRONTEND_DIST)
