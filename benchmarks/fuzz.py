@@ -48,7 +48,7 @@ def image_target(data: bytes) -> None:
 def frame_target(data: bytes) -> None:
     import atheris
 
-    from maskwatch.live import frame_bytes
+    from maskwatch.web.live import frame_bytes
     from maskwatch.media import MediaError
 
     provider = atheris.FuzzedDataProvider(data)
@@ -89,8 +89,8 @@ def run_atheris_target(name: str, libfuzzer_args: list[str]) -> None:
         import PIL.WebPImagePlugin  # noqa: F401
 
         import maskwatch.media  # noqa: F401
-    with atheris.instrument_imports(include=["maskwatch.live"]):
-        import maskwatch.live  # noqa: F401
+    with atheris.instrument_imports(include=["maskwatch.web.live"]):
+        import maskwatch.web.live  # noqa: F401
     target = {"image": image_target, "frame": frame_target, "video": video_target}[name]
     atheris.Setup([sys.argv[0], *libfuzzer_args], target)
     atheris.Fuzz()

@@ -91,12 +91,12 @@ def wait_done(url: str, ids: list[str], timeout: float = 900) -> list[str]:
 
 def camera_process(urls: list[str], seconds: float, warmup: float) -> dict:
     """Runs in its own process: one app (SQLite, no Redis), one CameraWorker thread per URL."""
-    from maskwatch import create_app
+    from maskwatch.web import create_app
     from maskwatch.config import TestConfig
-    from maskwatch.events import EventRoutes
+    from maskwatch.web.events import EventRoutes
     from maskwatch.jobs.camera import CameraWorker
     from maskwatch.store import queries
-    from maskwatch.webserver import upgrade_database
+    from maskwatch.web.server import upgrade_database
 
     tmp = Path(tempfile.mkdtemp())
     config = TestConfig(tmp / "instance")

@@ -34,12 +34,12 @@ def person(i: int) -> SimpleNamespace:
 
 
 def main(args) -> dict:
-    from maskwatch import create_app
+    from maskwatch.web import create_app
     from maskwatch.config import TestConfig
     from maskwatch.store import queries
     from maskwatch.store.recording import get_recorder
     from maskwatch.store.spool import SightingSpool, SourceRef, SpooledSighting
-    from maskwatch.webserver import upgrade_database
+    from maskwatch.web.server import upgrade_database
 
     with tempfile.TemporaryDirectory() as tmp:
         spool = SightingSpool(Path(tmp) / "put.sqlite3")

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from maskwatch.live import frame_bytes
+from maskwatch.web.live import frame_bytes
 from maskwatch.media import MediaError, decode_image, iter_video_frames, probe_video
 from maskwatch.media.video import DEFAULT_MAX_VIDEO_PIXELS, MAX_FPS
 

@@ -104,7 +104,7 @@ def installed(tmp_path_factory) -> Installed:
 
 def test_the_installed_package_finds_its_files_inside_itself(installed):
     probe = """if True:
-        import json, os, maskwatch, maskwatch.paths as p, maskwatch.webapp as w
+        import json, os, maskwatch, maskwatch.paths as p, maskwatch.web.spa as w
         print(json.dumps({"file": maskwatch.__file__, "checkout": p.CHECKOUT_ROOT and str(p.CHECKOUT_ROOT),
                           "migrations": str(p.migrations_dir()), "models": str(p.models_dir()),
                           "classifier": str(p.default_classifier_path()),

@@ -118,7 +118,7 @@ TODAYS_DEFAULTS = {
     "CAMERA_FILE_URLS": False, "WEB_THREADS": 64, "WEB_READ_TIMEOUT_S": 30.0, "WEB_KEEPALIVE_S": 5.0,
     "WEB_MAX_REQUESTS_PER_CLIENT": 16, "WEB_GRACEFUL_TIMEOUT_S": 10.0, "DB_POOL_SIZE": 5, "DB_MAX_OVERFLOW": 10,
     "DB_POOL_TIMEOUT_S": 10.0, "DB_CONNECT_TIMEOUT_S": 5.0, "DB_READ_TIMEOUT_S": 30.0, "HEALTH_TIMEOUT_S": 1.0,
-    "AUTH_OUTAGE_GRACE_S": 900.0, "LAZY_DETECTOR": False, "MAX_CONTENT_LENGTH": 200 * 2**20,
+    "AUTH_OUTAGE_GRACE_S": 900.0, "MAX_CONTENT_LENGTH": 200 * 2**20,
 }
 
 
@@ -163,7 +163,7 @@ def test_the_command_line_names_a_bad_setting_and_exits_2(monkeypatch, capsys):
 ])
 def test_serve_takes_https_from_the_settings_under_its_options(monkeypatch, env, argv, expected):
     served = {}
-    monkeypatch.setattr("maskwatch.webserver.serve", lambda host, port, **tls: served.update(tls))
+    monkeypatch.setattr("maskwatch.web.server.serve", lambda host, port, **tls: served.update(tls))
     for name in ("MASKWATCH_HTTPS", "TLS_CERT", "TLS_KEY"):
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():

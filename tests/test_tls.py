@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from maskwatch.tls import certificate_files
+from maskwatch.web.tls import certificate_files
 
 
 def test_self_signed_pair_is_made_once_and_reused(tmp_path):

@@ -20,15 +20,15 @@ def build_detector(args, profile: str = "picture"):
     """The picture profile (images) or the stream profile (videos) from the settings, with the command
     line's --min-face-size / --upscale-below / --max-side over them."""
     from .config import Config
-    from .detection.factory import build_mask_detector
     from .detection.profiles import profiles_from_config
+    from .runtime import cli_detector
 
     config = Config()
     config.use_detector(args.detector)  # that detector's profile defaults, not the default detector's
     options = profiles_from_config(vars(config))[profile].detector_options()
     options.update({k: v for k, v in (("min_face_size", args.min_face_size), ("upscale_below", args.upscale_below),
                                       ("max_side", args.max_side)) if v is not None})
-    return build_mask_detector(args.detector, args.model, threads=args.threads, stock_mtcnn=args.stock_mtcnn, **options)
+    return cli_detector(args.detector, classifier_path=args.model, threads=args.threads, stock_mtcnn=args.stock_mtcnn, **options)
 
 
 def detect_image(detector, path: Path, args) -> dict:
@@ -115,7 +115,7 @@ def cmd_detect(args) -> int:
 
 def cmd_serve(args) -> int:
     from .config import Config
-    from .webserver import serve
+    from .web.server import serve
 
     config = Config()
     serve(args.host, args.port, https=args.https or config.SERVE_HTTPS, tls_cert=args.tls_cert or config.TLS_CERT,
@@ -140,13 +140,12 @@ def cmd_settings(args) -> int:
 
 
 def cmd_purge(args) -> int:
-    from . import create_app
     from .config import Config
     from .retention import purge
+    from .runtime import tool_app
 
     config = Config()
-    config.LAZY_DETECTOR = True  # purging needs no model
-    app = create_app(config)
+    app = tool_app(config)  # purging needs no model
     days = config.RETENTION_DAYS if args.days is None else args.days
     if days < 1:
         print("maskwatch: nothing to purge: give --days N or set RETENTION_DAYS", file=sys.stderr)
@@ -169,22 +168,21 @@ def read_new_password() -> str:
 
 def cmd_passwd(args) -> int:
     """Set a user's password, making the user (an admin) when missing: the way back in for a lost password."""
-    from . import create_app
-    from .auth.access import verified_credentials
-    from .auth.credentials import MIN_PASSWORD_LENGTH, hash_password
-    from .auth.verified import session_key
     from .config import Config
+    from .runtime import tool_app
     from .store import accounts
-    from .webserver import upgrade_database
+    from .store.database import upgrade_database
+    from .web.auth.access import verified_credentials
+    from .web.auth.credentials import MIN_PASSWORD_LENGTH, hash_password
+    from .web.auth.verified import session_key
 
     password = read_new_password()
     if len(password) < MIN_PASSWORD_LENGTH:
         print(f"maskwatch: a password needs at least {MIN_PASSWORD_LENGTH} characters", file=sys.stderr)
         return 2
     config = Config()
-    config.LAZY_DETECTOR = True
     username = args.username or config.ADMIN_USER
-    app = create_app(config)
+    app = tool_app(config)
     upgrade_database(app)
     with app.app_context():
         user = accounts.user_named(username)

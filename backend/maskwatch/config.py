@@ -303,7 +303,7 @@ OTHER_VARIABLES: tuple[OtherVariable, ...] = (
     OtherVariable("MASKWATCH_MODELS", "maskwatch.paths", "folder of the trained weights, default `models/`"),
     OtherVariable("FACE_DETECTOR_PATH", "maskwatch.paths", "our face detector, default `models/face_detector.onnx`"),
     OtherVariable("MASKWATCH_DATA", "maskwatch.paths", "training data sets, default `../shared/datasets`"),
-    OtherVariable("FRONTEND_DIST", "maskwatch.webapp", "the built browser app, default `frontend/dist`"),
+    OtherVariable("FRONTEND_DIST", "maskwatch.web.spa", "the built browser app, default `frontend/dist`"),
     OtherVariable("MASKWATCH_REQUIRE_MARIADB", "tests", "1: a missing MariaDB fails the tests instead of skipping "
                   "them (`make test`)"),
     OtherVariable("MASKWATCH_REQUIRE_REDIS", "tests", "1: a missing redis-server fails the tests (`make test`)"),
@@ -391,7 +391,6 @@ class Config:
         self.SESSION_REFRESH_EACH_REQUEST = False  # an answer still on its way cannot bring back a signed-out cookie
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
-        self.LAZY_DETECTOR = False  # Celery workers: build the model in the pool process, on first use
         # Flask rejects larger bodies with 413 before a route runs; videos are the largest uploads.
         self.MAX_CONTENT_LENGTH = max(self.MAX_UPLOAD_MB, self.MAX_VIDEO_MB) * 2**20
         # flask-smorest: the OpenAPI document at /api/openapi.json

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 
 from flask import Flask, current_app
 
@@ -60,15 +61,25 @@ def build_mask_detectors(config) -> dict:
             for name, profile in profiles_from_config(config).items()}
 
 
+def detector_service(config: Mapping, *, lazy: bool = False) -> DetectorService:
+    """The one detector factory of every process role: the detectors of both profiles built from config
+    now, or (lazy) on the first detect, so a process that may never detect (a Celery worker's parent, the
+    `purge` and `passwd` commands) never loads the models."""
+    profiles = profiles_from_config(config)
+    if lazy:
+        snapshot = dict(config)
+        return DetectorService(build=lambda: build_mask_detectors(snapshot), profiles=profiles)
+    return DetectorService(build_mask_detectors(config), profiles=profiles)
+
+
 def init_app(app: Flask, detector=None) -> None:
-    """Attach the detectors (built from app.config when none is given; on first use if LAZY_DETECTOR) to the app."""
-    profiles = profiles_from_config(app.config)
-    if detector is None and app.config.get("LAZY_DETECTOR"):
-        config = dict(app.config)
-        app.extensions[EXTENSION_KEY] = DetectorService(build=lambda: build_mask_detectors(config), profiles=profiles)
+    """Attach a DetectorService to the app: the one given, one around a given MaskDetector (tests), or one
+    built from app.config now."""
+    if isinstance(detector, DetectorService):
+        app.extensions[EXTENSION_KEY] = detector
         return
-    app.extensions[EXTENSION_KEY] = DetectorService(detector if detector is not None else build_mask_detectors(app.config),
-                                                    profiles=profiles)
+    app.extensions[EXTENSION_KEY] = (detector_service(app.config) if detector is None
+                                     else DetectorService(detector, profiles=profiles_from_config(app.config)))
 
 
 def get_detector() -> DetectorService:

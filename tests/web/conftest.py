@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import pytest
 
-from maskwatch import create_app
+from maskwatch.web import create_app
 from maskwatch.config import TestConfig
-from maskwatch.extensions import db, socketio
-from maskwatch.webserver import upgrade_database
+from maskwatch.store.database import db
+from maskwatch.web.extensions import socketio
+from maskwatch.web.server import upgrade_database
 
 from .mariadb import started_mariadb
 from .require import missing_service

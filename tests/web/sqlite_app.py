@@ -6,10 +6,10 @@ from __future__ import annotations
 from contextlib import contextmanager
 from pathlib import Path
 
-from maskwatch import create_app
+from maskwatch.web import create_app
 from maskwatch.config import TestConfig
-from maskwatch.extensions import db
-from maskwatch.webserver import upgrade_database
+from maskwatch.store.database import db
+from maskwatch.web.server import upgrade_database
 
 
 @contextmanager

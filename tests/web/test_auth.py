@@ -10,10 +10,10 @@ import stat
 import numpy as np
 import pytest
 
-from maskwatch.auth import ensure_admin
-from maskwatch.auth.access import OPEN_ENDPOINTS, UPLOAD_ENDPOINTS
-from maskwatch.extensions import db
-from maskwatch.live import LIVE_NAMESPACE
+from maskwatch.web.auth import ensure_admin
+from maskwatch.web.auth.access import OPEN_ENDPOINTS, UPLOAD_ENDPOINTS
+from maskwatch.store.database import db
+from maskwatch.web.live import LIVE_NAMESPACE
 from maskwatch.store import accounts
 
 from ..conftest import encode
@@ -275,7 +275,7 @@ def _file(data: bytes):
 
 
 def _connect(app, flask_client=None, auth=None):
-    from maskwatch.extensions import socketio
+    from maskwatch.web.extensions import socketio
 
     return socketio.test_client(app, namespace=LIVE_NAMESPACE, flask_test_client=flask_client, auth=auth)
 
@@ -309,7 +309,7 @@ def test_a_public_live_page_sends_frames_but_cannot_watch_cameras(make_secured):
 
 
 def test_job_progress_needs_a_login_unless_uploads_are_public(make_secured):
-    from maskwatch.extensions import socketio
+    from maskwatch.web.extensions import socketio
 
     app = make_secured()
     assert not socketio.test_client(app, namespace="/jobs", flask_test_client=app.test_client()).is_connected("/jobs")
@@ -366,8 +366,9 @@ def test_a_removed_user_ends_their_sessions(secured):
 def test_maskwatch_passwd_sets_a_password_from_standard_input(tmp_path, monkeypatch, capsys):
     import io
 
-    from maskwatch import cli, create_app
+    from maskwatch import cli
     from maskwatch.config import Config
+    from maskwatch.runtime import tool_app
 
     monkeypatch.setenv("MASKWATCH_INSTANCE", str(tmp_path / "instance"))
     monkeypatch.delenv("DATABASE_URL", raising=False)
@@ -377,8 +378,6 @@ def test_maskwatch_passwd_sets_a_password_from_standard_input(tmp_path, monkeypa
         monkeypatch.setattr("sys.stdin", io.StringIO(password))
         assert cli.main(["passwd", "ops"]) == 0
         assert said in capsys.readouterr().out
-    config = Config()
-    config.LAZY_DETECTOR = True
-    client = create_app(config).test_client()
+    client = tool_app(Config()).test_client()
     assert login(client, "first password", "ops").status_code == 401
     assert login(client, "second password", "ops").status_code == 200

@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 import pytest
 
-from maskwatch.api.images import PIXEL_BUDGET_KEY
+from maskwatch.web.api.images import PIXEL_BUDGET_KEY
 from maskwatch.media import MediaError, PixelBudget
 
 from ..conftest import ASTRONAUT_FACE, encode

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from maskwatch.live import LIVE_NAMESPACE
+from maskwatch.web.live import LIVE_NAMESPACE
 from maskwatch.media.urls import mask_text, mask_url
 
 from .frames import people

@@ -16,8 +16,8 @@ import schemathesis
 from hypothesis import given
 from hypothesis import strategies as st
 
-from maskwatch.extensions import socketio
-from maskwatch.live import LIVE_NAMESPACE
+from maskwatch.web.extensions import socketio
+from maskwatch.web.live import LIVE_NAMESPACE
 
 from ..fuzzing import (IMAGE_MAGIC, MEDIA_ERROR_CODES, any_image_bytes, fuzz, image_seeds, magic_then_noise,
                        mutated_bytes, socket_values)

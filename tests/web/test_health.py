@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
-from maskwatch.extensions import db
+from maskwatch.store.database import db
 from maskwatch.store import queries
 from maskwatch.store.recording import flush_spool, get_recorder
 from maskwatch.store.spool import SourceRef, SpooledSighting

@@ -17,9 +17,9 @@ import socketio as socketio_client
 from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import ClientDisconnected
 
-from maskwatch.api.videos import save_upload
-from maskwatch.extensions import socketio
-from maskwatch.live import LIVE_NAMESPACE
+from maskwatch.web.api.videos import save_upload
+from maskwatch.web.extensions import socketio
+from maskwatch.web.live import LIVE_NAMESPACE
 from maskwatch.media import MediaError, decode_image, iter_video_frames, probe_video
 
 from ..conftest import encode

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from maskwatch.alerts import AlertPolicy
-from maskwatch.live import LIVE_MAX_MISSED, LIVE_NAMESPACE
+from maskwatch.web.live import LIVE_MAX_MISSED, LIVE_NAMESPACE
 
 from ..conftest import encode
 from .frames import people, scene
@@ -126,7 +126,7 @@ def test_sightings_wait_while_the_database_is_down_and_the_stream_goes_on(app, c
     """The sightings table vanishes under a running client (MariaDB itself stopped: test_outage.py)."""
     import sqlalchemy as sa
 
-    from maskwatch.extensions import db
+    from maskwatch.store.database import db
     from maskwatch.store.recording import flush_spool
 
     def rename(old: str, new: str) -> None:

@@ -15,12 +15,13 @@ import numpy as np
 import pymysql
 import pytest
 
-from maskwatch import create_app
+from maskwatch.web import create_app
 from maskwatch.config import TestConfig
-from maskwatch.extensions import db, socketio
-from maskwatch.live import LIVE_MAX_MISSED, LIVE_NAMESPACE as NS
+from maskwatch.store.database import db
+from maskwatch.web.extensions import socketio
+from maskwatch.web.live import LIVE_MAX_MISSED, LIVE_NAMESPACE as NS
 from maskwatch.store.recording import flush_spool, get_recorder
-from maskwatch.webserver import prepare_database, upgrade_database
+from maskwatch.web.server import prepare_database, upgrade_database
 
 from ..conftest import ASTRONAUT_FACE, encode
 from .frames import head_patch, people, scene
@@ -139,7 +140,7 @@ def test_live_clients_go_on_through_an_outage_and_nobody_is_lost_or_doubled(serv
 
 
 def test_sign_in_me_and_sources_answer_503_not_500_while_the_database_is_down(server, make_app):
-    from maskwatch.auth import ensure_admin
+    from maskwatch.web.auth import ensure_admin
 
     app = make_app(ADMIN_PASSWORD="correct horse battery")
     upgrade_database(app)

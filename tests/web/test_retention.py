@@ -9,7 +9,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from maskwatch.extensions import db
+from maskwatch.store.database import db
 from maskwatch.retention import RetentionSweeper, purge
 from maskwatch.store import Job, Sighting, queries, utcnow
 
@@ -95,13 +95,11 @@ def test_maskwatch_purge_uses_the_setting(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("RETENTION_DAYS", "0")
     assert cli.main(["purge"]) == 2
     assert "RETENTION_DAYS" in capsys.readouterr().err
-    from maskwatch import create_app
     from maskwatch.config import Config
-    from maskwatch.webserver import upgrade_database
+    from maskwatch.runtime import tool_app
+    from maskwatch.store.database import upgrade_database
 
-    config = Config()
-    config.LAZY_DETECTOR = True
-    app = create_app(config)
+    app = tool_app(Config())
     upgrade_database(app)
     _fill(app)
     assert cli.main(["purge", "--days", "30"]) == 0

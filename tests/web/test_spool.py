@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from maskwatch.extensions import db
+from maskwatch.store.database import db
 from maskwatch.store import Sighting, Source, queries
 from maskwatch.store.recording import SightingRecorder, get_recorder, record_sightings
 from maskwatch.store.spool import SPOOL_FILE, SightingSpool, SourceRef, SpooledSighting
@@ -169,7 +169,7 @@ def upload(client, jpeg: bytes):
 
 
 def test_an_upload_while_the_database_is_unreachable_answers_and_its_sightings_wait(make_app, astronaut, grace_hopper):
-    from maskwatch.webserver import prepare_database
+    from maskwatch.web.server import prepare_database
 
     # never reached, the database cannot say whether access control is on: it is, and uploads are made public
     down = make_app(upgrade=False, SQLALCHEMY_DATABASE_URI=UNREACHABLE, UPLOADS_PUBLIC=True)

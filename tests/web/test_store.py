@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
-from maskwatch.extensions import db
+from maskwatch.store.database import db
 from maskwatch.store import queries, stats
 from maskwatch.store.queries import SightingFilter
 

@@ -11,8 +11,8 @@ import cv2
 import imageio_ffmpeg
 import pytest
 
-from maskwatch.extensions import socketio
-from maskwatch.events import JOBS_NAMESPACE
+from maskwatch.web.extensions import socketio
+from maskwatch.web.events import JOBS_NAMESPACE
 from maskwatch.jobs.video import run_video_job
 from maskwatch.store import queries
 

@@ -52,36 +52,45 @@ def transport_options(visibility_timeout: int) -> dict:
             "unacked_restore_interval": max(1, min(60, visibility_timeout // 10)), "unacked_restore_throttle": 1}
 
 
+@celery_app.on_configure.connect
+def _configure_from_environment(sender: Celery, **kwargs) -> None:
+    """When the worker first reads its configuration (not when this module is imported): the broker and
+    reliability settings from the environment, as `maskwatch serve` reads them. A web server's
+    CeleryRunner configures the app from its own settings instead."""
+    from ..config import Config
+
+    config = Config()
+    if config.REDIS_URL:
+        configure(sender, vars(config))
+
+
 def flask_app():
-    """This process's Flask app (database, Socket.IO through Redis, detector built on first use)."""
+    """This process's Flask app (runtime.worker_app: database, Socket.IO through Redis, detector built on first use)."""
     global _flask_app
     with _flask_lock:
         if _flask_app is None:
-            from .. import create_app
-            from ..config import Config
+            from ..runtime import worker_app
 
-            config = Config()
-            config.LAZY_DETECTOR = True
-            _flask_app = create_app(config)
+            _flask_app = worker_app()
         return _flask_app
 
 
 @celery_app.task(name=VIDEO_TASK, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
 def video_task(job_id: str) -> None:
-    from ..events import EventRoutes
+    from ..runtime import worker_publishers
     from .video import run_video_job
 
     with flask_app().app_context():
-        run_video_job(job_id, EventRoutes().jobs())
+        run_video_job(job_id, worker_publishers().jobs())
 
 
 @celery_app.task(name=CAMERA_TASK, acks_late=False)
 def camera_task(source_id: int) -> str:
-    from ..events import EventRoutes
+    from ..runtime import worker_publishers
     from .camera import run_camera
 
     with flask_app().app_context():
-        return run_camera(source_id, EventRoutes().camera(source_id), _shutting_down.is_set)
+        return run_camera(source_id, worker_publishers().camera(source_id), _shutting_down.is_set)
 
 
 _shutting_down = threading.Event()
@@ -117,7 +126,7 @@ def _fresh_app_after_fork(**kwargs):
 
     limit_malloc_arenas(Config().MALLOC_ARENAS)
     if _flask_app is not None:
-        from ..extensions import db
+        from ..store.database import db
 
         with _flask_app.app_context():
             db.engine.dispose(close=False)
@@ -129,13 +138,3 @@ def _start_watchdog(**kwargs):
     interval = float(flask_app().config["CAMERA_WATCHDOG_S"])
     threading.Thread(target=watch_cameras, args=(interval,), name="maskwatch-camera-watchdog", daemon=True).start()
 
-
-def _configure_from_environment() -> None:
-    from ..config import Config
-
-    config = Config()
-    if config.REDIS_URL:
-        configure(celery_app, vars(config))
-
-
-_configure_from_environment()

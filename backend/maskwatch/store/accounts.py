@@ -1,4 +1,4 @@
-"""Named queries for users and API tokens. Hashing is the caller's job (maskwatch.auth): only hashes reach here."""
+"""Named queries for users and API tokens. Hashing is the caller's job (maskwatch.web.auth): only hashes reach here."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from ..extensions import db
+from .database import db
 from .models import ApiToken, LoginSession, User, utcnow
 
 

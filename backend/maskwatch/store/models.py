@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from .database import db
 from ..media.urls import mask_url
 
 SOURCE_KINDS = ("image", "video", "webcam", "camera")

@@ -12,7 +12,7 @@ from flask import current_app
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from ..extensions import db
+from .database import db
 from .models import Source
 
 UNREACHABLE, LOCKED, POOL_EXHAUSTED = "database_unreachable", "database_locked", "pool_exhausted"

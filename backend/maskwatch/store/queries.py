@@ -10,7 +10,7 @@ from typing import Iterable, Iterator, Protocol
 
 import sqlalchemy as sa
 
-from ..extensions import db
+from .database import db
 from .models import VERDICTS, Job, Sighting, Source, utcnow
 from .spool import SourceRef, SpooledSighting
 

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from ..extensions import db
+from .database import db
 from .models import Job, Sighting
 
 FINISHED = ("done", "failed")

@@ -8,15 +8,15 @@ import cv2
 from flask import Flask, current_app
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..detection.draw import draw_detections
-from ..detection.profiles import PICTURE
-from ..detector_service import get_detector
-from ..media import PixelBudget, decode_image, image_size
-from ..store import queries, utcnow
-from ..monitor import StreamSession
-from ..store.recording import get_recorder
-from ..store.spool import SourceRef
-from ..tracking import FaceTracker
+from ...detection.draw import draw_detections
+from ...detection.profiles import PICTURE
+from ...detector_service import get_detector
+from ...media import PixelBudget, decode_image, image_size
+from ...store import queries, utcnow
+from ...monitor import StreamSession
+from ...store.recording import get_recorder
+from ...store.spool import SourceRef
+from ...tracking import FaceTracker
 from .errors import ApiError
 from .parser import Blueprint
 from .schemas import ErrorSchema, ImageQuerySchema, ImageResultSchema, UploadSchema

@@ -9,9 +9,9 @@ from datetime import timezone
 
 from flask import Response, stream_with_context
 
-from ..store import queries
-from ..store.models import iso_utc
-from ..store.queries import SightingFilter
+from ...store import queries
+from ...store.models import iso_utc
+from ...store.queries import SightingFilter
 from .parser import Blueprint
 from .schemas import ErrorSchema, SightingPageQuerySchema, SightingPageSchema, SightingQuerySchema
 from .sources import source_or_404

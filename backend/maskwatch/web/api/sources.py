@@ -2,7 +2,7 @@
 
 from flask import current_app
 
-from ..store import queries
+from ...store import queries
 from .errors import ApiError
 from .parser import Blueprint
 from .schemas import ErrorSchema, SourceInSchema, SourceSchema

@@ -33,19 +33,19 @@ from flask import current_app, request
 from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room, leave_room
 from sqlalchemy.exc import SQLAlchemyError
 
-from .alerts import AlertPolicy
+from ..alerts import AlertPolicy
 from .api.schemas import MAX_ROW_ID
 from .auth.access import auth_enabled, may_connect
-from .detector_service import get_detector
+from ..detector_service import get_detector
 from .events import LIVE_NAMESPACE, EventRoutes, camera_room
 from .extensions import socketio
-from .media import MediaError, decode_image
-from .monitor import StreamSession
-from .store import queries, utcnow
-from .store.models import SOURCE_NAME_MAX
-from .store.recording import get_recorder
-from .store.spool import SourceRef
-from .tracking import FaceTracker
+from ..media import MediaError, decode_image
+from ..monitor import StreamSession
+from ..store import queries, utcnow
+from ..store.models import SOURCE_NAME_MAX
+from ..store.recording import get_recorder
+from ..store.spool import SourceRef
+from ..tracking import FaceTracker
 
 log = logging.getLogger(__name__)
 #: Faces lost for this many processed frames end their track (about 1 s at 10 fps).

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask import send_file
 
-from ..store import queries
+from ...store import queries
 from .errors import ApiError
 from .parser import Blueprint
 from .schemas import ErrorSchema, JobSchema

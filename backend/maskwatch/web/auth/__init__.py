@@ -1,5 +1,5 @@
 """Access control: a login for the dashboard, sources and settings, API tokens for scripts, optional public
-live and upload pages (maskwatch.auth.access has the rules)."""
+live and upload pages (maskwatch.web.auth.access has the rules)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from ..store import accounts
+from ...store import accounts
 from .access import EXTENSION_KEY, VERIFIED_KEY, AuthState, check_request
 from .revocations import revocations_for
 from .verified import VerifiedCredentials

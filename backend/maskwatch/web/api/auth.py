@@ -7,7 +7,7 @@ from flask import current_app
 from ..auth import access
 from ..auth.credentials import hash_password, needs_rehash, new_api_token, verify_password
 from ..extensions import limiter
-from ..store import accounts
+from ...store import accounts
 from .errors import ApiError
 from .parser import Blueprint
 from .schemas import (ErrorSchema, LoginResultSchema, LoginSchema, MeSchema, NewTokenSchema, PasswordChangeSchema,

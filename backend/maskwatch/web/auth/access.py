@@ -18,14 +18,14 @@ from dataclasses import dataclass
 from flask import current_app, g, request, session
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..errors import ApiError
-from ..store import accounts, queries, utcnow
+from ...errors import ApiError
+from ...store import accounts, queries, utcnow
 from .credentials import token_digest
 from .verified import VerifiedCredentials, session_key, token_key
 
 log = logging.getLogger(__name__)
-EXTENSION_KEY = "maskwatch.auth"
-VERIFIED_KEY = "maskwatch.auth.verified"
+EXTENSION_KEY = "maskwatch.web.auth"
+VERIFIED_KEY = "maskwatch.web.auth.verified"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_HEADER = "X-CSRF-Token"
 

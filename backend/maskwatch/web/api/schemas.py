@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from flask_smorest.fields import Upload
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
-from ..store import JOB_STATUSES, SOURCE_KINDS, VERDICTS
-from ..store.models import CAMERA_STATES, SOURCE_NAME_MAX, TOKEN_SCOPES
+from ...store import JOB_STATUSES, SOURCE_KINDS, VERDICTS
+from ...store.models import CAMERA_STATES, SOURCE_NAME_MAX, TOKEN_SCOPES
 
 LABELS = ("mask", "no_mask", "incorrect")
 #: Ids are INTEGER columns: a larger number cannot name a row and would overflow the database driver.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from ..store import stats
+from ...store import stats
 from .errors import ApiError
 from .parser import Blueprint
 from .schemas import DailyStatsSchema, ErrorSchema, HourlyStatsSchema, StatsQuerySchema, SummarySchema

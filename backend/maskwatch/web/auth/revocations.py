@@ -1,6 +1,6 @@
 """Revoked credentials (signed-out sessions, ended sessions after a password change, revoked API tokens), known in
 memory at once in every process. The database stays the authority while it answers; these lists matter when it
-does not (maskwatch.auth.verified), so that a copy of a revoked credential is refused during an outage.
+does not (maskwatch.web.auth.verified), so that a copy of a revoked credential is refused during an outage.
 
 An entry lives as long as any process may still hold the credential as recently verified (AUTH_OUTAGE_GRACE_S).
 With REDIS_URL every process writes and reads the same Redis keys; a process that cannot reach Redis then takes

@@ -8,10 +8,10 @@ from pathlib import Path
 
 from flask import current_app
 
-from ..jobs import get_runner
-from ..media import MediaError, probe_video
-from ..media.video import looks_like_video
-from ..store import queries
+from ...jobs import get_runner
+from ...media import MediaError, probe_video
+from ...media.video import looks_like_video
+from ...store import queries
 from .errors import ApiError
 from .parser import Blueprint
 from .schemas import ErrorSchema, JobSchema, UploadSchema, VideoQuerySchema

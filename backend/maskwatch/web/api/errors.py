@@ -11,8 +11,8 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
-from ..errors import ApiError
-from ..media import MediaError
+from ...errors import ApiError
+from ...media import MediaError
 
 __all__ = ["ApiError", "json_error", "init_app"]
 log = logging.getLogger(__name__)
@@ -65,7 +65,7 @@ def handle_media_error(exc: MediaError):
 
 
 def handle_database_unavailable(exc: Exception):
-    from ..store import queries
+    from ...store import queries
 
     log.warning("database unavailable: %s", exc.__class__.__name__, exc_info=log.isEnabledFor(logging.DEBUG))
     try:

@@ -1,5 +1,5 @@
 """Sessions and API tokens the database confirmed recently: while the database is unreachable they keep working
-for AUTH_OUTAGE_GRACE_S after their last confirmation, unless revoked (maskwatch.auth.revocations). Anything else
+for AUTH_OUTAGE_GRACE_S after their last confirmation, unless revoked (maskwatch.web.auth.revocations). Anything else
 is refused then: this process cannot tell a valid credential from a revoked one.
 
 Keys: "session:<session id>", "token:<SHA-256 of the token>". At most MAX_ENTRIES are kept (the least recently

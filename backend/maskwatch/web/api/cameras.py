@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from flask import current_app
 
-from ..jobs import get_runner
+from ...jobs import get_runner
 from ..events import LIVE_NAMESPACE, camera_room
-from ..store import queries
+from ...store import queries
 from .errors import ApiError
 from .parser import Blueprint
 from .schemas import CameraSchema, ErrorSchema

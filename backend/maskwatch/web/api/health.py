@@ -3,10 +3,10 @@ why not; model loaded, detector, profiles, version, sightings waiting in the spo
 
 from flask import current_app
 
-from .. import __version__
-from ..detector_service import get_detector
-from ..store.probe import database_problem
-from ..store.recording import spool_status
+from ... import __version__
+from ...detector_service import get_detector
+from ...store.probe import database_problem
+from ...store.recording import spool_status
 from .parser import Blueprint
 from .schemas import HealthSchema
 

@@ -24,7 +24,7 @@ def server_options(config, host: str, port: int, certfile: str | None = None, ke
     options = {
         "bind": [bind],
         "workers": 1,  # Socket.IO's clients and rooms live in one process (without a message queue)
-        "worker_class": "maskwatch.serving.worker.ServingWorker",
+        "worker_class": "maskwatch.web.serving.worker.ServingWorker",
         "threads": config["WEB_THREADS"],
         "keepalive": math.ceil(config["WEB_KEEPALIVE_S"]),
         "graceful_timeout": math.ceil(config["WEB_GRACEFUL_TIMEOUT_S"]),

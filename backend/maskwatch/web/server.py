@@ -1,5 +1,5 @@
 """How `maskwatch serve` runs the app: upgrade the database, then gunicorn with one gthread worker
-(maskwatch.serving): read timeouts and TCP_NODELAY on every connection, a bound on the requests of one client
+(maskwatch.web.serving): read timeouts and TCP_NODELAY on every connection, a bound on the requests of one client
 address, the Flask app built in the worker process.
 """
 
@@ -7,13 +7,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-
-def upgrade_database(app) -> None:
-    """Apply every migration in migrations/ (creates the SQLite file on first start)."""
-    from flask_migrate import upgrade
-
-    with app.app_context():
-        upgrade()
+from ..store.database import upgrade_database
 
 
 def prepare_database(app) -> None:
@@ -22,9 +16,9 @@ def prepare_database(app) -> None:
     them; with REDIS_URL they wait in Redis for a worker instead): run them again from the start while
     their upload is there and attempts < JOB_MAX_ATTEMPTS, else fail them with the reason; and start
     again the cameras that were running."""
-    from .jobs import get_runner
-    from .store.queries import enabled_camera_ids, recover_interrupted_jobs
-    from .store.recording import resume_spool
+    from ..jobs import get_runner
+    from ..store.queries import enabled_camera_ids, recover_interrupted_jobs
+    from ..store.recording import resume_spool
 
     from .auth import ensure_admin
 
@@ -42,9 +36,9 @@ def prepare_database(app) -> None:
 def build_served_app(make_app: Callable, malloc_arenas: int, secure_cookie: bool):
     """What the worker serves: the app from make_app(), its database upgraded and prepared (prepare_database),
     retention running, behind serving.client_guard.ClientGuard."""
-    from . import retention
+    from .. import retention
     from .extensions import socketio
-    from .memory import limit_malloc_arenas
+    from ..memory import limit_malloc_arenas
     from .serving.client_guard import ClientGuard
 
     limit_malloc_arenas(malloc_arenas)  # before the app's threads start
@@ -70,16 +64,16 @@ def disconnect_socketio_clients() -> None:
 
 def serve(host: str = "0.0.0.0", port: int = 5000, make_app: Callable | None = None, https: bool = False,
           tls_cert: str | None = None, tls_key: str | None = None) -> None:
-    """Serve make_app() (default create_app(), settings from the environment) on gunicorn until stopped.
+    """Serve make_app() (default runtime.web_app(), settings from the environment) on gunicorn until stopped.
 
     https: serve TLS with tls_cert/tls_key, or with a self-signed pair made in the instance folder
-    (maskwatch.tls), so other devices on the network get the camera on the live page.
+    (maskwatch.web.tls), so other devices on the network get the camera on the live page.
     """
     from functools import partial
     from pathlib import Path
 
-    from . import create_app
-    from .config import Config
+    from ..config import Config
+    from ..runtime import web_app
     from .serving.server import GunicornServer, server_options
 
     config = vars(Config())
@@ -90,6 +84,6 @@ def serve(host: str = "0.0.0.0", port: int = 5000, make_app: Callable | None = N
 
         cert, key = certificate_files(Path(config["INSTANCE_PATH"]).resolve(), tls_cert, tls_key)
         certfile, keyfile = str(cert), str(key)
-    build = partial(build_served_app, make_app or create_app, config["MALLOC_ARENAS"], secure)
+    build = partial(build_served_app, make_app or web_app, config["MALLOC_ARENAS"], secure)
     GunicornServer(build, server_options(config, host, port, certfile, keyfile), config["WEB_READ_TIMEOUT_S"],
                    stopping=disconnect_socketio_clients).run()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from flask import Blueprint, abort, current_app, send_from_directory
 
-from . import paths
+from .. import paths
 
 log = logging.getLogger(__name__)
 
