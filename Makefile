@@ -53,7 +53,7 @@ detect: $(STAMP) $(if $(FILES),,$(DEMO))
 # The store, API and live tests also run on a real MariaDB, which the tests start and stop themselves;
 # the frontend's unit tests run in Vitest, its browser tests (tests/e2e) in Debian's headless Chromium.
 test: $(STAMP) mariadb redis chromium $(FRONTEND_DIST)
-	cd frontend && npm test
+	cd frontend && npm run lint && npm test
 	MASKWATCH_REQUIRE_MARIADB=1 MASKWATCH_REQUIRE_REDIS=1 $(PY) -m pytest -q
 
 mariadb:

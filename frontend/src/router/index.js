@@ -4,10 +4,14 @@ import { accessRedirect } from '../lib/access'
 import { useAuthStore } from '../stores/auth'
 
 // meta.access: who may see a page without signing in (lib/access.js); none means signed-in users only.
+// meta.navbar: the navbar link a page counts under when it has none of its own.
 export const routes = [
   { path: '/', redirect: { name: 'upload' } },
   { path: '/upload', name: 'upload', component: () => import('../views/UploadView.vue'), meta: { title: 'Upload', access: 'uploads' } },
-  { path: '/live', name: 'live', component: () => import('../views/LiveView.vue'), meta: { title: 'Live camera', access: 'live' } },
+  { path: '/live', name: 'live', component: () => import('../views/WebcamView.vue'), meta: { title: 'Live camera', access: 'live' } },
+  // IP cameras are for signed-in users only, also when the webcam page is public
+  { path: '/live/cameras/:id(\\d+)', name: 'live-camera', component: () => import('../views/CameraWatchView.vue'),
+    props: (route) => ({ cameraId: Number(route.params.id) }), meta: { title: 'IP camera', navbar: 'live' } },
   { path: '/dashboard', name: 'dashboard', component: () => import('../views/DashboardView.vue'), meta: { title: 'Dashboard' } },
   { path: '/sources', name: 'sources', component: () => import('../views/SourcesView.vue'), meta: { title: 'Sources' } },
   { path: '/settings', name: 'settings', component: () => import('../views/SettingsView.vue'), meta: { title: 'Settings' } },

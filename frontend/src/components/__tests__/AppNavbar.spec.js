@@ -52,6 +52,19 @@ describe('AppNavbar', () => {
     expect(wrapper.find('[data-testid="signed-in"]').exists()).toBe(false)
   })
 
+  it('the Live camera link leads to the webcam page and counts as current on an IP camera page too', async () => {
+    const liveLink = (wrapper) => wrapper.findAll('a.nav-link').find((a) => a.text() === 'Live camera')
+    const { wrapper, router } = await mounted(AppNavbar, ME_SIGNED_IN, '/live/cameras/3')
+    expect(liveLink(wrapper).attributes('href')).toBe('/live')
+    expect(liveLink(wrapper).attributes('aria-current')).toBe('page')
+    expect(liveLink(wrapper).classes()).toContain('active')
+    await router.push('/dashboard')
+    await flushPromises()
+    expect(liveLink(wrapper).attributes('aria-current')).toBeUndefined()
+    expect(liveLink(wrapper).classes()).not.toContain('active')
+    expect(wrapper.findAll('a.nav-link.active').map((a) => a.text())).toEqual(['Dashboard'])
+  })
+
   it('auth off: neither', async () => {
     const { wrapper } = await mounted(AppNavbar, ME_OFF, '/dashboard')
     expect(signInLink(wrapper)).toBeUndefined()

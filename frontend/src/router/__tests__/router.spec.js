@@ -47,6 +47,15 @@ describe('the router guard', () => {
     expect(here(router).name).toBe('login')
   })
 
+  it('an IP camera has its own page under /live, with the id as a number; anything else there is not found', async () => {
+    const { router } = await appAt(ME_SIGNED_IN, '/live/cameras/3')
+    expect(here(router).name).toBe('live-camera')
+    expect(here(router).matched[0].props.default(here(router))).toEqual({ cameraId: 3 })
+    expect(router.resolve({ name: 'live-camera', params: { id: 5 } }).fullPath).toBe('/live/cameras/5')
+    await router.push('/live/cameras/door')
+    expect(here(router).name).toBe('not-found')
+  })
+
   it('signed in: protected pages open', async () => {
     const { router } = await appAt(ME_SIGNED_IN, '/settings')
     expect(here(router).name).toBe('settings')
