@@ -231,6 +231,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SPOOL_MAX_ROWS", int, 100_000, "sightings `instance/spool.sqlite3` keeps while the database is "
             "unreachable (about 15 MB); beyond it the oldest are dropped, logged and counted", minimum=1),
     Setting("SPOOL_FLUSH_S", float, 5.0, "seconds between tries to write spooled sightings", above=0),
+    Setting("CHECKPOINT_S", float, 5.0, "live clients and cameras save the people in view to the spool this often: "
+            "a killed server loses at most this much of each and the next start still counts them once (0: never)",
+            minimum=0),
     # access control
     Setting("SECRET_KEY", str, None, "signs the session cookie", shown_default="random, kept in `instance/secret_key`",
             secret=True),
@@ -416,3 +419,4 @@ class TestConfig(Config):
         self.INSTANCE_PATH = str(instance_path)
         self.SQLALCHEMY_DATABASE_URI = database_url
         self.ALERT_COOLDOWN_S = 30
+        self.CHECKPOINT_S = 0.0  # only tests that say so: a checkpoint gives its person a spool_key, which some count

@@ -5,9 +5,13 @@ video job, or a single uploaded picture (a one-frame session). Each ingest path 
 detector, a tracker, an alert policy, a recorder and a publisher, feeds it frames, and keeps only its
 transport (Socket.IO, a camera reader, a video decoder, an HTTP request).
 
+A session with `checkpoint_every_s` (live clients and cameras: CHECKPOINT_S) also saves the people it has
+in view to the recorder that often, under keys their sightings keep, so a server killed meanwhile loses at
+most that much of them and the next process still counts each one once (store.recording).
+
 Example:
     session = StreamSession(detector, FaceTracker(), source=SourceRef(3), recorder=recorder,
-                            alerts=AlertPolicy(), publisher=publisher)
+                            alerts=AlertPolicy(), publisher=publisher, checkpoint_every_s=5.0)
     result = session.process(rgb, utcnow())     # faces, counts, people who ended, alerts raised
     people = session.close()                    # the people still in view, recorded
 """
@@ -15,6 +19,7 @@ Example:
 from __future__ import annotations
 
 import time
+import uuid
 from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable, Protocol
 
@@ -32,10 +37,26 @@ class Detector(Protocol):
     def detect(self, rgb: np.ndarray, profile: str = STREAM) -> list[Detection]: ...
 
 
-class Recorder(Protocol):
-    """Where ended people go (store.recording.SightingRecorder: the database, or the spool while it is away)."""
+#: A person in view not checkpointed for this many intervals (and at least MIN_STALE_S) may be taken for one
+#: whose process is gone, by another process sharing the spool that cannot tell (another host, a reused pid).
+STALE_CHECKPOINTS = 3
+MIN_STALE_S = 15.0
 
-    def record(self, source: SourceRef, people: Iterable[PersonSighting]): ...
+
+class Recorder(Protocol):
+    """Where ended people go (store.recording.SightingRecorder: the database, or the spool while it is away).
+    keys: per person, the key of its checkpoint or None; given only by a session that checkpoints."""
+
+    def record(self, source: SourceRef, people: Iterable[PersonSighting], keys: list[str | None] | None = None): ...
+
+
+class CheckpointRecorder(Recorder, Protocol):
+    """A recorder that keeps the people a stream has in view (store.recording.SightingRecorder)."""
+
+    def checkpoint(self, session: str, source: SourceRef, people: dict[str, PersonSighting],
+                   stale_s: float) -> None: ...
+
+    def end_checkpoints(self, session: str) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -55,7 +76,8 @@ class KeptPeople:
     def __init__(self):
         self.people: list[PersonSighting] = []
 
-    def record(self, source: SourceRef, people: Iterable[PersonSighting]) -> Recorded:
+    def record(self, source: SourceRef, people: Iterable[PersonSighting],
+               keys: list[str | None] | None = None) -> Recorded:
         people = list(people)
         self.people += people
         return Recorded(0, len(people), source.source_id)
@@ -88,14 +110,20 @@ class StreamSession:
         alerts: the AlertPolicy, default none (no alerts: pictures, video jobs).
         publisher: where alerts go, as events "alert" with the face, its message and `alert_extra`.
         profile: the detection profile, default STREAM (PICTURE for uploaded pictures).
-        clock: seconds for the alert cooldowns, default time.monotonic.
+        clock: seconds for the alert cooldowns and the checkpoints, default time.monotonic.
         alert_extra: fields added to each alert (a camera's {"camera_id": 3}).
+        checkpoint_every_s: save the people in view to the recorder (a CheckpointRecorder) this often, by
+            `clock`, at the first frame after each interval; default None (or 0): never. Each person's key is
+            the session's `key` and its track id, `<key>-<track id>`; its sighting keeps it.
     """
 
     def __init__(self, detector: Detector, tracker: FaceTracker, source: SourceRef = SourceRef(), *,
                  recorder: Recorder | None = None, alerts: AlertPolicy | None = None,
                  publisher: Publisher | None = None, profile: str = STREAM,
-                 clock: Callable[[], float] = time.monotonic, alert_extra: dict | None = None):
+                 clock: Callable[[], float] = time.monotonic, alert_extra: dict | None = None,
+                 checkpoint_every_s: float | None = None):
+        if checkpoint_every_s and not hasattr(recorder, "checkpoint"):
+            raise ValueError("checkpoint_every_s needs a recorder that keeps checkpoints (store.recording)")
         self.detector = detector
         self.tracker = tracker
         self.source = source
@@ -105,10 +133,15 @@ class StreamSession:
         self.profile = profile
         self.clock = clock
         self.alert_extra = alert_extra or {}
+        self.checkpoint_every_s = float(checkpoint_every_s or 0) or None
+        self.key = uuid.uuid4().hex[:20]  # 20 + "-" + a track id fit sightings.spool_key's 32 characters
         self.frames = 0
         self.written = 0
         self.waiting = 0
+        self.checkpoints = 0
         self.closed = False
+        self._next_checkpoint = self.clock() + (self.checkpoint_every_s or 0)
+        self._checkpointed: set[int] = set()  # track ids of the people some checkpoint of ours holds
 
     @property
     def source_id(self) -> int | None:
@@ -129,7 +162,24 @@ class StreamSession:
         self.frames += 1
         raised = self._alert(update.faces) if self.alerts is not None else []
         self._record(update.ended)
+        if self.checkpoint_every_s and self.clock() >= self._next_checkpoint:
+            self.checkpoint()
         return FrameResult(update.faces, self.tracker.counts(), update.ended, raised)
+
+    def person_key(self, person: PersonSighting) -> str:
+        return f"{self.key}-{person.track_id}"
+
+    def checkpoint(self) -> list[PersonSighting]:
+        """Save the people in view now (replacing the last checkpoint); returns them. Nothing is written while
+        nobody is in view and no checkpoint holds anybody."""
+        people = self.tracker.open_people()
+        self._next_checkpoint = self.clock() + (self.checkpoint_every_s or 0)
+        if people or self._checkpointed:
+            stale_s = max(STALE_CHECKPOINTS * (self.checkpoint_every_s or 0), MIN_STALE_S)
+            self.recorder.checkpoint(self.key, self.source, {self.person_key(p): p for p in people}, stale_s)
+            self._checkpointed = {p.track_id for p in people}
+            self.checkpoints += 1
+        return people
 
     def counts(self) -> dict[str, int]:
         return self.tracker.counts()
@@ -139,6 +189,9 @@ class StreamSession:
         view ends and is recorded. The session can go on afterwards (a camera that reconnects)."""
         people = self.tracker.close_all()
         self._record(people)
+        if self.checkpoint_every_s:
+            self.recorder.end_checkpoints(self.key)
+            self._checkpointed.clear()
         return people
 
     def _alert(self, faces: list[TrackedFace]) -> list[dict]:
@@ -154,7 +207,12 @@ class StreamSession:
     def _record(self, people: list[PersonSighting]) -> None:
         if not people or self.recorder is None:
             return
-        recorded = self.recorder.record(self.source, people)
+        if self.checkpoint_every_s:  # a checkpoint may have been written for them: under its key, once
+            keys = [self.person_key(p) if p.track_id in self._checkpointed else None for p in people]
+            self._checkpointed.difference_update(p.track_id for p in people)
+            recorded = self.recorder.record(self.source, people, keys)
+        else:
+            recorded = self.recorder.record(self.source, people)
         self.written += recorded.written
         self.waiting += recorded.waiting
         if self.source.source_id is None and recorded.source_id is not None:

@@ -227,6 +227,12 @@ class FaceTracker:
         ended, self.tracks = self.tracks, []
         return self._close(ended)
 
+    def open_people(self) -> list[PersonSighting]:
+        """The people still in view (live tracks seen in at least min_frames frames) as they stand now, without
+        ending them: what a checkpoint keeps. Each has its track's id, which its final PersonSighting keeps
+        (ids are never reused within a tracker)."""
+        return [self._person(track) for track in self.tracks if track.frames_seen >= self.min_frames]
+
     def counts(self) -> dict[str, int]:
         """People so far per verdict: ended people plus live tracks seen in at least min_frames frames."""
         counts = dict(self.ended_counts)
@@ -236,15 +242,16 @@ class FaceTracker:
         return {"people": sum(counts.values()), **counts}
 
     def _close(self, ended: list[Track]) -> list[PersonSighting]:
-        people = []
-        for track in ended:
-            if track.frames_seen < self.min_frames:
-                continue
-            verdict, confidence = track.verdict()
-            people.append(PersonSighting(track.track_id, track.first_seen, track.last_seen, verdict,
-                                         round(confidence, 4), track.frames_seen))
-            self.ended_counts[verdict] += 1
+        people = [self._person(track) for track in ended if track.frames_seen >= self.min_frames]
+        for person in people:
+            self.ended_counts[person.verdict] += 1
         return people
+
+    @staticmethod
+    def _person(track: Track) -> PersonSighting:
+        verdict, confidence = track.verdict()
+        return PersonSighting(track.track_id, track.first_seen, track.last_seen, verdict, round(confidence, 4),
+                              track.frames_seen)
 
     def _match(self, detections: list[Detection]) -> list[tuple[int, int]]:
         """Greedy best-first pairs (track index, detection index): IoU first, then centre distance."""

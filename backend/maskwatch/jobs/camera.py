@@ -46,7 +46,8 @@ def worker_name() -> str:
 class CameraSettings:
     """From app.config: CAMERA_DETECT_FPS (default rate), CAMERA_MAX_RETRIES, CAMERA_BACKOFF_S (first delay),
     CAMERA_BACKOFF_MAX_S, CAMERA_STALE_S (heartbeat age after which another worker may take over),
-    CAMERA_SEND_FRAMES (JPEG of each processed frame in the 'camera' event), ALERT_COOLDOWN_S."""
+    CAMERA_SEND_FRAMES (JPEG of each processed frame in the 'camera' event), ALERT_COOLDOWN_S, CHECKPOINT_S
+    (how often the people in view are saved to the spool, 0: never)."""
 
     detect_fps: float
     max_retries: int
@@ -55,12 +56,14 @@ class CameraSettings:
     stale_s: float
     send_frames: bool
     alert_cooldown_s: float
+    checkpoint_s: float = 0.0
 
     @classmethod
     def from_config(cls, config) -> "CameraSettings":
         return cls(float(config["CAMERA_DETECT_FPS"]), int(config["CAMERA_MAX_RETRIES"]), float(config["CAMERA_BACKOFF_S"]),
                    float(config["CAMERA_BACKOFF_MAX_S"]), float(config["CAMERA_STALE_S"]),
-                   bool(config["CAMERA_SEND_FRAMES"]), float(config["ALERT_COOLDOWN_S"]))
+                   bool(config["CAMERA_SEND_FRAMES"]), float(config["ALERT_COOLDOWN_S"]),
+                   float(config["CHECKPOINT_S"]))
 
     def backoff(self, failures: int) -> float:
         """Seconds before attempt `failures` + 1: backoff_s * 2^(failures-1), capped at backoff_max_s."""
@@ -100,7 +103,8 @@ class CameraWorker:
         self.session = StreamSession(get_detector(), FaceTracker(max_missed=max(3, math.ceil(rate))),  # lost after ~1 s
                                      SourceRef(self.source_id), recorder=recorder,
                                      alerts=AlertPolicy(cooldown_s=self.settings.alert_cooldown_s),
-                                     publisher=self.publisher, alert_extra={"camera_id": self.source_id})
+                                     publisher=self.publisher, alert_extra={"camera_id": self.source_id},
+                                     checkpoint_every_s=self.settings.checkpoint_s)
         failures, final, reason = 0, "stopped", None
         try:
             while True:

@@ -99,17 +99,45 @@ def delete_source(source: Source) -> None:
 
 # --- sightings -----------------------------------------------------------------------------------
 
-def add_sightings(source_id: int, people: Iterable[SightingLike]) -> int:
-    """Write one row per person, all or none; returns how many were written.
+def add_sightings(source_id: int, people: Iterable[SightingLike], keys: Iterable[str | None] | None = None) -> int:
+    """Write one row per person, all or none; returns how many rows were added.
 
+    keys: a spool_key per person (None: none), for people a checkpoint may have written already (a stream's
+    person in view, whose checkpoint a recovery wrote while its process seemed gone): a key that is there
+    gets this person's frames and end when they are more, instead of a second row.
     Raises sqlalchemy.exc.SQLAlchemyError (after a rollback) when the database is unreachable.
     """
-    return _write_rows([_sighting(source_id, p) for p in people])
+    people = list(people)
+    keys = list(keys) if keys is not None else [None] * len(people)
+    present = _present_keys([key for key in keys if key])
+    rows = [_sighting(source_id, person, spool_key=key) for person, key in zip(people, keys) if key not in present]
+    return _write_rows(rows, *_newer(zip(keys, people), present))
 
 
 def _sighting(source_id: int, person: SightingLike, **extra) -> Sighting:
     return Sighting(source_id=source_id, seen_at=person.seen_at, ended_at=person.ended_at, verdict=person.verdict,
                     confidence=float(person.confidence), frames_seen=int(person.frames_seen), **extra)
+
+
+def _present_keys(keys: list[str]) -> dict[str, int]:
+    """spool_key -> frames_seen of the sightings already written under these keys."""
+    if not keys:
+        return {}
+    try:
+        return dict(db.session.execute(sa.select(Sighting.spool_key, Sighting.frames_seen)
+                                       .where(Sighting.spool_key.in_(keys))).all())
+    except sa.exc.SQLAlchemyError:
+        db.session.rollback()
+        raise
+
+
+def _newer(keyed: Iterable[tuple[str | None, SightingLike]], present: dict[str, int]) -> list:
+    """UPDATEs of the present sightings a later snapshot of the same person saw more frames of (each one guarded
+    in SQL too, so two writers racing leave the larger)."""
+    return [sa.update(Sighting).where(Sighting.spool_key == key, Sighting.frames_seen < int(person.frames_seen))
+            .values(ended_at=person.ended_at, verdict=person.verdict, confidence=float(person.confidence),
+                    frames_seen=int(person.frames_seen))
+            for key, person in keyed if key in present and int(person.frames_seen) > present[key]]
 
 
 def _write_rows(rows: list, *before) -> int:
@@ -127,8 +155,9 @@ def _write_rows(rows: list, *before) -> int:
 
 def write_spooled(rows: list[SpooledSighting]) -> int:
     """Write spooled sightings in one transaction, skipping those whose spool_key is already there (an
-    earlier flush wrote them and died before it could empty the spool) and those whose source is gone
-    (deleted with its sightings meanwhile); returns how many rows were added.
+    earlier flush wrote them and died before it could empty the spool; or, for a person's checkpoint, their
+    later snapshot, which is kept when it saw more frames) and those whose source is gone (deleted with its
+    sightings meanwhile); returns how many rows were added.
 
     Raises sqlalchemy.exc.SQLAlchemyError (after a rollback) when the database is unreachable, or when
     another process wrote the same keys at the same moment (the unique spool_key refuses them).
@@ -136,16 +165,12 @@ def write_spooled(rows: list[SpooledSighting]) -> int:
     if not rows:
         return 0
     sources = {ref: resolve_source(ref) for ref in {row.source for row in rows}}
-    try:
-        present = set(db.session.scalars(sa.select(Sighting.spool_key)
-                                         .where(Sighting.spool_key.in_([row.spool_key for row in rows]))))
-    except sa.exc.SQLAlchemyError:
-        db.session.rollback()
-        raise
+    present = _present_keys([row.spool_key for row in rows])
     new = [row for row in rows if row.spool_key not in present and sources[row.source] is not None]
     if len(new) + len(present) < len(rows):
         log.warning("spooled sightings of a deleted source dropped: %d", len(rows) - len(new) - len(present))
-    return _write_rows([_sighting(sources[row.source], row, spool_key=row.spool_key) for row in new])
+    return _write_rows([_sighting(sources[row.source], row, spool_key=row.spool_key) for row in new],
+                       *_newer(((row.spool_key, row) for row in rows), present))
 
 
 def job_sighting_count(job_id: str) -> int:

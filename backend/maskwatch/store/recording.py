@@ -11,6 +11,11 @@ writes them, exactly once, when it answers again.
   is empty. The file outlives the process: a killed server's rows are written by the next one.
 - SPOOL_MAX_ROWS (default 100000) bounds the spool; beyond it the oldest rows are dropped (logged,
   counted; GET /api/health reports sightings_waiting and sightings_dropped).
+- People still in view: a stream (monitor.StreamSession with checkpoint_every_s, CHECKPOINT_S for live
+  clients and cameras) checkpoints them with checkpoint(); when one ends it is recorded under the key of its
+  checkpoint, which goes with it. A flush (at a start, and the flusher's) first moves the checkpoints of
+  processes that are gone into the queue (store.spool.SightingSpool.promote_orphans): a killed server's
+  people in view are counted once, as of its last checkpoint.
 
 Example (inside an app context):
     recorded = record_sightings(SourceRef(kind="webcam", name="Door"), tracker.close_all())
@@ -62,8 +67,15 @@ class SightingRecorder:
                                     app.config["SPOOL_FLUSH_S"] if interval_s is None else interval_s)
         self._flushing = threading.Lock()
 
-    def record(self, source: SourceRef, people: Iterable) -> Recorded:
+    def record(self, source: SourceRef, people: Iterable, keys: Iterable[str | None] | None = None) -> Recorded:
+        """Write ended people, or spool them while the database is unreachable.
+
+        keys: per person, the key of its checkpoint (None: it has none): the person is written under it, once
+        even when a recovery wrote the checkpoint meanwhile, and the checkpoint goes.
+        """
         people = list(people)
+        keys = list(keys) if keys is not None else [None] * len(people)
+        ending = [key for key in keys if key]
         if not people:
             return Recorded(0, 0, source.source_id)
         if len(self.spool) == 0:
@@ -71,23 +83,53 @@ class SightingRecorder:
                 source_id = queries.resolve_source(source)
                 if source_id is None:
                     log.warning("sightings of a deleted source dropped: %d", len(people))
+                    self._end_open(ending)
                     return Recorded(0, 0, None)
-                return Recorded(queries.add_sightings(source_id, people), 0, source_id)
+                queries.add_sightings(source_id, people, keys)
+                self._end_open(ending)  # a crash before this leaves a checkpoint whose key is written: skipped
+                return Recorded(len(people), 0, source_id)
             except SQLAlchemyError as exc:
                 log.warning("the database is unreachable, %d sightings go to the spool: %s", len(people), exc)
         try:
-            waiting = self.spool.put(SpooledSighting.of(source, person) for person in people)
+            waiting = self.spool.put((SpooledSighting.of(source, person, key) for person, key in zip(people, keys)),
+                                     ending=ending)
         except sqlite3.Error:  # the instance disk is full or gone too: say so loudly, keep the live loop going
             log.exception("sighting spool: %d sightings lost, the spool file cannot be written", len(people))
             return Recorded(0, 0, source.source_id)
         self.flusher.wake()
         return Recorded(0, waiting, source.source_id)
 
+    def checkpoint(self, session: str, source: SourceRef, people: dict, stale_s: float) -> None:
+        """The people `session` has in view now, by key (at most 32 characters), replacing its last checkpoint.
+        stale_s: how long without a checkpoint before another process may take them for a dead owner's.
+        Never raises: a spool file that cannot be written is logged, and the stream goes on."""
+        try:
+            self.spool.checkpoint(session, [SpooledSighting.of(source, person, key) for key, person in people.items()],
+                                  stale_s)
+        except sqlite3.Error:
+            log.exception("sighting spool: %d people in view could not be checkpointed", len(people))
+
+    def end_checkpoints(self, session: str) -> None:
+        """The session's stream closed (its people were recorded): its checkpoints go."""
+        try:
+            self.spool.end_session(session)
+        except sqlite3.Error:
+            log.exception("sighting spool: the checkpoints of a closed stream could not be removed")
+
+    def _end_open(self, keys: list[str]) -> None:
+        if keys:
+            try:
+                self.spool.end_open(keys)
+            except sqlite3.Error:  # left behind, they are found written by their key when recovered
+                log.exception("sighting spool: %d checkpoints of people written could not be removed", len(keys))
+
     def flush(self) -> int:
-        """Write every waiting row, a batch per transaction, oldest first; returns how many were added.
+        """Write every waiting row, a batch per transaction, oldest first, after the checkpoints of processes
+        that are gone joined them; returns how many were added.
         Raises SQLAlchemyError while the database is unreachable (the rows stay). Call inside an app context."""
         added = 0
         with self._flushing:
+            self.spool.promote_orphans()
             while rows := self.spool.oldest(FLUSH_BATCH):
                 try:
                     added += queries.write_spooled(rows)
@@ -123,8 +165,9 @@ class SightingRecorder:
         self.keep_flushing()
 
     def keep_flushing(self) -> None:
-        """Run the flusher if rows wait (left by this process or another one sharing the instance folder)."""
-        if len(self.spool):
+        """Run the flusher if rows wait (left by this process or another one sharing the instance folder), or
+        other processes have people in view (written by it should those processes die)."""
+        if self.spool.pending():
             self.flusher.start()
 
     def _flush_in_app(self) -> int:
