@@ -16,13 +16,13 @@ import pytest
 import sqlalchemy as sa
 
 from maskwatch.detection import Detection, Face
-from maskwatch.extensions import db
+from maskwatch.store.database import db
 from maskwatch.monitor import KeptPeople, StreamSession
 from maskwatch.store import Sighting
 from maskwatch.store.recording import SightingRecorder, get_recorder
 from maskwatch.store.spool import SPOOL_FILE, SightingSpool, SourceRef, SpooledSighting
 from maskwatch.tracking import FaceTracker, PersonSighting
-from maskwatch.webserver import prepare_database
+from maskwatch.web.server import prepare_database
 
 START = datetime(2026, 5, 1, 9, 0, 0)
 DOOR = SourceRef(kind="webcam", name="door")

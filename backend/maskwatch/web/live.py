@@ -183,7 +183,8 @@ class LiveNamespace(Namespace):
             self.may_watch.add(request.sid)
         session = StreamSession(get_detector(), FaceTracker(max_missed=LIVE_MAX_MISSED), client_source(auth),
                                 recorder=get_recorder(), alerts=AlertPolicy(cooldown_s=current_app.config["ALERT_COOLDOWN_S"]),
-                                publisher=EventRoutes().live_client(request.sid))
+                                publisher=EventRoutes().live_client(request.sid),
+                                checkpoint_every_s=current_app.config["CHECKPOINT_S"])
         self.clients[request.sid] = LiveClient(session, may_send_frames=allowed is True or allowed.may_send_frames())
         emit("ready", {"source_id": self.clients[request.sid].source_id})  # None while the database is away
 
