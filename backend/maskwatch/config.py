@@ -298,7 +298,6 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("RETENTION_DAYS", int, 0, "sightings, jobs and uploaded/result files older than this are deleted "
             "(0: kept)", minimum=0),
     Setting("RETENTION_SWEEP_S", float, 3600.0, "how often the server looks for such old data", above=0),
-    Setting("STORE_FACE_IMAGES", bool, False, "keep face pictures (nothing stores them yet)"),
 )
 
 #: Variables read elsewhere (paths, tests, tools); known, so that they are not refused as typos.

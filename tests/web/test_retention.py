@@ -1,5 +1,5 @@
 """RETENTION_DAYS on SQLite and MariaDB: old sightings, finished jobs and their files go; recent ones and the
-files of unfinished jobs stay. Also: no face pictures are written anywhere unless STORE_FACE_IMAGES is on."""
+files of unfinished jobs stay. Also: no face pictures are written anywhere."""
 
 from __future__ import annotations
 
@@ -108,7 +108,6 @@ def test_maskwatch_purge_uses_the_setting(tmp_path, monkeypatch, capsys):
 
 def test_no_face_pictures_are_kept_from_images_and_the_live_page(app, client, live_client, astronaut, grace_hopper,
                                                                 face_detector):
-    assert app.config["STORE_FACE_IMAGES"] is False
     heads = people(astronaut, grace_hopper, face_detector)
     picture = encode(scene([(heads["astronaut"], 240, 150)]))
     answer = client.post("/api/images?annotate=true", data={"file": (io.BytesIO(picture), "me.jpg")})
