@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from maskwatch.store.errors import StoreUnavailable
 
 from maskwatch.store.database import db
 from maskwatch.store import queries
@@ -43,7 +43,7 @@ def test_an_exclusive_sqlite_lock_is_database_locked(make_app):
         assert (status, body["status"], body["reasons"]) == (503, "degraded", ["database_locked"])
         assert body["database"] is False
         assert took < 3, took  # the short timeout, not the 5 s every other query waits
-        with app.app_context(), pytest.raises(OperationalError, match="locked"):  # what health said: no writes now
+        with app.app_context(), pytest.raises(StoreUnavailable, match="locked"):  # what health said: no writes now
             queries.create_source("image", "blocked")
     finally:
         holder.execute("ROLLBACK")

@@ -21,7 +21,6 @@ from typing import Callable
 
 import cv2
 from flask import current_app
-from sqlalchemy.exc import SQLAlchemyError
 
 from ..alerts import AlertPolicy
 from ..detector_service import get_detector
@@ -30,6 +29,7 @@ from ..media.urls import mask_text
 from ..monitor import StreamSession
 from ..publishing import Publisher
 from ..store import queries, utcnow
+from ..store.errors import StoreError
 from ..store.recording import get_recorder
 from ..store.spool import SourceRef
 from ..tracking import FaceTracker
@@ -130,7 +130,7 @@ class CameraWorker:
             self.session.close()
             try:
                 queries.release_camera(self.source_id, self.owner, final, reason if final == "failed" else None)
-            except SQLAlchemyError:
+            except StoreError:
                 log.exception("camera %s: could not record its final state", self.source_id)
             self._emit("camera_state", {"camera_id": self.source_id, "state": final,
                                         "error": reason if final == "failed" else None})
@@ -159,7 +159,7 @@ class CameraWorker:
             self.last_beat = time.monotonic()
             try:
                 held = queries.camera_heartbeat(self.source_id, self.owner)
-            except SQLAlchemyError as exc:  # the database is down: go on reading, try again next beat
+            except StoreError as exc:  # the database is down: go on reading, try again next beat
                 log.warning("camera %s: heartbeat failed: %s", self.source_id, exc)
                 return
             if not held:
@@ -175,7 +175,7 @@ class CameraWorker:
         try:
             if not queries.camera_heartbeat(self.source_id, self.owner, state, error):
                 raise StopCamera()
-        except SQLAlchemyError as exc:
+        except StoreError as exc:
             log.warning("camera %s: could not record state %s: %s", self.source_id, state, exc)
         self._emit("camera_state", {"camera_id": self.source_id, "state": state, "error": error})
 

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Callable, TypeVar
 
 from flask import current_app
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from ..detection.draw import draw_detections
 from ..detector_service import get_detector
@@ -22,6 +21,7 @@ from ..media.encode import H264Writer
 from ..monitor import KeptPeople, StreamSession
 from ..publishing import NullPublisher, Publisher
 from ..store import queries, utcnow
+from ..store.errors import StoreError, StoreUnavailable
 from ..store.spool import SourceRef
 from ..tracking import FaceTracker
 
@@ -40,20 +40,18 @@ def report_progress(job_id: str, progress: float, publisher: Publisher) -> None:
     try:
         queries.update_job(job_id, progress=progress)
         publish(job_id, publisher)
-    except SQLAlchemyError as exc:
-        queries.rollback()
+    except StoreError as exc:
         log.warning("video job %s: progress not recorded: %s", job_id, exc)
 
 
 def when_the_database_answers(write: Callable[[], T], wait_s: float) -> T:
     """write(), tried again while the database is unreachable (1 s apart, doubling to 30 s) for up to wait_s
-    seconds; then its OperationalError is raised."""
+    seconds; then its StoreUnavailable is raised."""
     deadline, delay = time.monotonic() + wait_s, 1.0
     while True:
         try:
             return write()
-        except OperationalError as exc:
-            queries.rollback()
+        except StoreUnavailable as exc:
             if time.monotonic() + delay > deadline:
                 raise
             log.warning("video job: the database is unreachable, trying again in %.0f s: %s", delay, exc)
@@ -84,7 +82,7 @@ def run_video_job(job_id: str, publisher: Publisher | None = None) -> None:
         reason = exc.message
         when_the_database_answers(lambda: queries.update_job(job_id, status="failed", error=reason,
                                                              finished_at=utcnow()), wait_s)
-    except OperationalError:
+    except StoreUnavailable:
         raise  # the database stayed away: the job is not failed, the next start (or Celery's retry) runs it again
     except Exception as exc:  # a broken job must not take the worker down
         log.exception("video job %s failed", job_id)
@@ -93,8 +91,7 @@ def run_video_job(job_id: str, publisher: Publisher | None = None) -> None:
                                                              finished_at=utcnow()), wait_s)
     try:
         publish(job_id, publisher)
-    except SQLAlchemyError as exc:  # the outcome is written; the event is only news
-        queries.rollback()
+    except StoreError as exc:  # the outcome is written; the event is only news
         log.warning("video job %s: no final event: %s", job_id, exc)
 
 

@@ -33,9 +33,9 @@ from pathlib import Path
 from typing import Iterable
 
 from flask import Flask, current_app
-from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 
 from . import queries
+from .errors import StoreError, StoreRefused
 from .spool import SPOOL_FILE, SightingSpool, SourceRef, SpooledSighting, SpoolFlusher
 
 log = logging.getLogger(__name__)
@@ -88,7 +88,7 @@ class SightingRecorder:
                 queries.add_sightings(source_id, people, keys)
                 self._end_open(ending)  # a crash before this leaves a checkpoint whose key is written: skipped
                 return Recorded(len(people), 0, source_id)
-            except SQLAlchemyError as exc:
+            except StoreError as exc:
                 log.warning("the database is unreachable, %d sightings go to the spool: %s", len(people), exc)
         try:
             waiting = self.spool.put((SpooledSighting.of(source, person, key) for person, key in zip(people, keys)),
@@ -126,14 +126,14 @@ class SightingRecorder:
     def flush(self) -> int:
         """Write every waiting row, a batch per transaction, oldest first, after the checkpoints of processes
         that are gone joined them; returns how many were added.
-        Raises SQLAlchemyError while the database is unreachable (the rows stay). Call inside an app context."""
+        Raises StoreError while the database is unreachable (the rows stay). Call inside an app context."""
         added = 0
         with self._flushing:
             self.spool.promote_orphans()
             while rows := self.spool.oldest(FLUSH_BATCH):
                 try:
                     added += queries.write_spooled(rows)
-                except (IntegrityError, DataError):  # the database answered and refused: find the rows it refuses
+                except StoreRefused:  # the database answered and refused: find the rows it refuses
                     added += self._write_one_by_one(rows)
                 # a crash here leaves rows that are in the database and in the spool: the next flush skips them
                 self.spool.remove(rows)
@@ -149,7 +149,7 @@ class SightingRecorder:
         for row in rows:
             try:
                 added += queries.write_spooled([row])
-            except (IntegrityError, DataError) as exc:
+            except StoreRefused as exc:
                 log.error("sighting spool: the database refuses a row, dropped: %s", exc)
                 self.spool.discard([row])
         return added
@@ -159,8 +159,7 @@ class SightingRecorder:
         Call inside an app context, after the schema is upgraded (a flush must not race a migration)."""
         try:
             self.flush()
-        except SQLAlchemyError as exc:
-            queries.rollback()
+        except StoreError as exc:
             log.warning("sighting spool: %d rows wait for the database: %s", len(self.spool), exc)
         self.keep_flushing()
 
@@ -208,7 +207,7 @@ def resume_spool() -> None:
 
 
 def flush_spool() -> int:
-    """Write what waits in the spool now (inside an app context); raises SQLAlchemyError while the database is away."""
+    """Write what waits in the spool now (inside an app context); raises StoreError while the database is away."""
     return get_recorder().flush()
 
 

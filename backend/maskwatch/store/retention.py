@@ -7,11 +7,13 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from .database import db
+from .errors import store_call
 from .models import Job, Sighting
 
 FINISHED = ("done", "failed")
 
 
+@store_call
 def delete_sightings_before(cutoff: datetime) -> int:
     """Delete sightings first seen before cutoff (naive UTC); returns how many."""
     result = db.session.execute(sa.delete(Sighting).where(Sighting.seen_at < cutoff))
@@ -19,6 +21,7 @@ def delete_sightings_before(cutoff: datetime) -> int:
     return result.rowcount
 
 
+@store_call
 def delete_finished_jobs_before(cutoff: datetime) -> tuple[int, list[str]]:
     """Delete done or failed jobs created before cutoff; returns how many, and the paths of their files
     (input, video, results)."""
@@ -30,6 +33,7 @@ def delete_finished_jobs_before(cutoff: datetime) -> tuple[int, list[str]]:
     return len(old), paths
 
 
+@store_call
 def unfinished_job_paths() -> set[str]:
     """Files that queued or running jobs still need."""
     rows = db.session.execute(sa.select(Job.input_path, Job.output_path, Job.result_path)

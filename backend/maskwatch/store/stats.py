@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+from .errors import store_call
 from .models import VERDICTS
 from .queries import SightingFilter, seen_times_by_verdict, verdict_counts
 
@@ -26,6 +27,7 @@ def _empty_counts() -> dict[str, int]:
     return dict.fromkeys(VERDICTS, 0)
 
 
+@store_call
 def daily_counts(source_id: int | None, start: date, end: date, tz: ZoneInfo) -> list[dict]:
     """One entry per local day from start to end: {"date", "total", "mask", "no_mask", "incorrect", "unknown"}."""
     first, last = local_range_to_utc(start, end, tz)
@@ -37,6 +39,7 @@ def daily_counts(source_id: int | None, start: date, end: date, tz: ZoneInfo) ->
     return [{"date": d.isoformat(), "total": sum(c.values()), **c} for d, c in days.items()]
 
 
+@store_call
 def hourly_counts(source_id: int | None, start: date, end: date, tz: ZoneInfo) -> list[dict]:
     """One entry per local hour of start..end: {"hour": ISO start with offset, "total", counts...}."""
     first, last = local_range_to_utc(start, end, tz)
@@ -53,6 +56,7 @@ def hourly_counts(source_id: int | None, start: date, end: date, tz: ZoneInfo) -
     return [{"hour": h.astimezone(tz).isoformat(), "total": sum(c.values()), **c} for h, c in hours.items()]
 
 
+@store_call
 def summary(source_id: int | None, start: date | None, end: date | None, tz: ZoneInfo) -> dict:
     """Totals per verdict and their shares (0-1) over the range; open ends when a date is None."""
     first = last = None

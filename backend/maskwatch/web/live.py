@@ -31,7 +31,6 @@ from dataclasses import dataclass, field, replace
 
 from flask import current_app, request
 from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room, leave_room
-from sqlalchemy.exc import SQLAlchemyError
 
 from ..alerts import AlertPolicy
 from .api.schemas import MAX_ROW_ID
@@ -42,6 +41,7 @@ from .extensions import socketio
 from ..media import MediaError, decode_image
 from ..monitor import StreamSession
 from ..store import queries, utcnow
+from ..store.errors import StoreError
 from ..store.models import SOURCE_NAME_MAX
 from ..store.recording import get_recorder
 from ..store.spool import SourceRef
@@ -147,8 +147,7 @@ def client_source(auth) -> SourceRef:
         if wanted is None:
             return replace(source, source_id=queries.resolve_source(source))
         found = queries.get_source(wanted)
-    except SQLAlchemyError as exc:
-        queries.rollback()
+    except StoreError as exc:
         log.warning("live: the database is unreachable, the client's source is resolved later: %s", exc)
         return source
     if found is None:

@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 
 from ...errors import ApiError
 from ...media import MediaError
+from ...store.errors import StoreUnavailable
 
 __all__ = ["ApiError", "json_error", "init_app"]
 log = logging.getLogger(__name__)
@@ -23,7 +24,8 @@ MEDIA_ERROR_STATUS = {"empty": 400, "corrupt": 400, "not_found": 400, "unsupport
 #: Seconds a client is told to wait after a busy answer.
 BUSY_RETRY_AFTER_S = 2
 #: The database is down, locked or every pooled connection is taken: the client may try again (503), it is no bug.
-DATABASE_UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout)
+DATABASE_UNAVAILABLE = (StoreUnavailable, OperationalError, InterfaceError, PoolTimeout)
+# (SQLAlchemy's own: a lazy attribute load outside a named query can fail too)
 
 
 def json_error(status: int, code: str, message: str, details=None):
@@ -65,13 +67,10 @@ def handle_media_error(exc: MediaError):
 
 
 def handle_database_unavailable(exc: Exception):
-    from ...store import queries
+    from ...store.errors import rollback_quietly
 
     log.warning("database unavailable: %s", exc.__class__.__name__, exc_info=log.isEnabledFor(logging.DEBUG))
-    try:
-        queries.rollback()
-    except Exception:  # noqa: BLE001 - the connection may be gone too; the pool replaces it
-        pass
+    rollback_quietly()  # a StoreUnavailable was rolled back already; SQLAlchemy's own were not
     response, status = json_error(503, "database_unavailable", "the database is unreachable or busy; try again shortly")
     response.headers["Retry-After"] = str(BUSY_RETRY_AFTER_S)
     return response, status

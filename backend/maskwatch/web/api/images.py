@@ -6,13 +6,13 @@ import base64
 
 import cv2
 from flask import Flask, current_app
-from sqlalchemy.exc import SQLAlchemyError
 
 from ...detection.draw import draw_detections
 from ...detection.profiles import PICTURE
 from ...detector_service import get_detector
 from ...media import PixelBudget, decode_image, image_size
 from ...store import queries, utcnow
+from ...store.errors import StoreError
 from ...monitor import StreamSession
 from ...store.recording import get_recorder
 from ...store.spool import SourceRef
@@ -50,8 +50,7 @@ def upload_source(source_id: int | None, kind: str, default_name: str) -> Source
         if source_id is not None:
             source_or_404(source_id, (kind,))
         resolved = queries.resolve_source(wanted)
-    except SQLAlchemyError:
-        queries.rollback()
+    except StoreError:
         return wanted
     if resolved is None:
         raise ApiError(404, "not_found", f"no source {source_id}")

@@ -16,10 +16,10 @@ import threading
 from dataclasses import dataclass
 
 from flask import current_app, g, request, session
-from sqlalchemy.exc import SQLAlchemyError
 
 from ...errors import ApiError
 from ...store import accounts, queries, utcnow
+from ...store.errors import StoreError
 from .credentials import token_digest
 from .verified import VerifiedCredentials, session_key, token_key
 
@@ -68,8 +68,7 @@ class AuthState:
             return True
         try:
             exists = accounts.users_exist()
-        except SQLAlchemyError:
-            queries.rollback()
+        except StoreError:
             return self._enabled is not False
         with self._lock:
             self._enabled = exists
@@ -85,7 +84,6 @@ def verified_credentials() -> VerifiedCredentials:
 
 
 def _unverifiable(what: str, exc: Exception) -> ApiError:
-    queries.rollback()
     return ApiError(503, "database_unavailable", f"{what} cannot be checked while the database is unreachable "
                                                  "(only ones confirmed in the last AUTH_OUTAGE_GRACE_S work)")
 
@@ -95,7 +93,7 @@ def _principal_from_token(token: str) -> Principal:
     key = token_key(digest)
     try:
         owner = accounts.token_owner(digest)
-    except SQLAlchemyError as exc:
+    except StoreError as exc:
         principal = verified_credentials().during_outage(key)
         if principal is None:
             raise _unverifiable("this API token", exc) from exc
@@ -116,7 +114,7 @@ def _principal_from_session() -> Principal | None:
     key = session_key(str(session_id))
     try:
         user = accounts.login_session_user(str(session_id))
-    except SQLAlchemyError as exc:
+    except StoreError as exc:
         # A signed cookie is no proof: it may have been signed out. Only a recent confirmation counts.
         principal = verified_credentials().during_outage(key)
         if principal is None:
