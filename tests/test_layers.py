@@ -79,3 +79,19 @@ def test_socketio_names_live_in_one_module():
     spelled = [path.relative_to(PACKAGE).as_posix() for path in PACKAGE.rglob("*.py")
                if '"/live"' in path.read_text() or '"/jobs"' in path.read_text()]
     assert spelled == ["web/events.py"]
+
+
+def test_the_readme_layout_names_every_module_and_package_of_the_tree():
+    readme = (PACKAGE.parents[1] / "README.md").read_text()
+    layout = readme[readme.index("## Layout"):]
+    layout = layout[:layout.index("```", layout.index("```") + 3)]
+    paths, mentioned = set(), set()
+    for word in layout.replace(",", " ").replace(":", " ").split():
+        if word.startswith("backend/maskwatch/"):
+            paths.add(word.removeprefix("backend/maskwatch/").rstrip("/"))
+        elif word.endswith(".py"):
+            mentioned.add(word)
+    tree = {p.name for p in PACKAGE.iterdir() if p.suffix == ".py" and p.name != "__init__.py"}
+    tree |= {p.name for p in PACKAGE.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
+    assert sorted(tree - paths - mentioned) == [], "modules missing from README's Layout"
+    assert sorted(n for n in paths if not (PACKAGE / n).exists()) == [], "README's Layout names what is not there"
