@@ -51,9 +51,11 @@ detect: $(STAMP) $(if $(FILES),,$(DEMO))
 	$(VENV)/bin/maskwatch detect $(if $(FILES),$(FILES),$(DEMO)) --out build/annotated
 
 # The store, API and live tests also run on a real MariaDB, which the tests start and stop themselves;
-# the frontend's unit tests run in Vitest, its browser tests (tests/e2e) in Debian's headless Chromium.
+# the frontend's unit tests run in Vitest, its browser tests (tests/e2e) in Debian's headless Chromium;
+# mypy checks the core packages first ([tool.mypy] in pyproject.toml).
 test: $(STAMP) mariadb redis chromium $(FRONTEND_DIST)
 	cd frontend && npm run lint && npm test
+	$(PY) -m mypy
 	MASKWATCH_REQUIRE_MARIADB=1 MASKWATCH_REQUIRE_REDIS=1 $(PY) -m pytest -q
 
 mariadb:

@@ -28,7 +28,7 @@ class AlertPolicy:
         #: track id -> when it was last asked about, for the tracks that alerted
         self.alerted: dict[int, float] = {}
         self.recent: list[tuple[float, tuple[float, float, float, float]]] = []
-        self._last_sweep = None
+        self._last_sweep: float | None = None
 
     def should_alert(self, track_id: int, verdict: str, frames_seen: int, box, now: float,
                      new_person: bool = False) -> bool:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import dataclass, field, replace
-from typing import Callable, Iterable, Protocol
+from typing import Callable, Iterable, Protocol, TypeGuard
 
 import numpy as np
 
@@ -57,6 +57,10 @@ class CheckpointRecorder(Recorder, Protocol):
                    stale_s: float) -> None: ...
 
     def end_checkpoints(self, session: str) -> None: ...
+
+
+def keeps_checkpoints(recorder: Recorder | None) -> TypeGuard[CheckpointRecorder]:
+    return hasattr(recorder, "checkpoint")
 
 
 @dataclass(frozen=True)
@@ -122,12 +126,14 @@ class StreamSession:
                  publisher: Publisher | None = None, profile: str = STREAM,
                  clock: Callable[[], float] = time.monotonic, alert_extra: dict | None = None,
                  checkpoint_every_s: float | None = None):
-        if checkpoint_every_s and not hasattr(recorder, "checkpoint"):
+        if checkpoint_every_s and not keeps_checkpoints(recorder):
             raise ValueError("checkpoint_every_s needs a recorder that keeps checkpoints (store.recording)")
         self.detector = detector
         self.tracker = tracker
         self.source = source
         self.recorder = recorder
+        #: the recorder again where it keeps checkpoints too, else None
+        self._checkpoint_recorder = recorder if keeps_checkpoints(recorder) else None
         self.alerts = alerts
         self.publisher = publisher or NullPublisher()
         self.profile = profile
@@ -160,7 +166,7 @@ class StreamSession:
         for, record the people whose tracks ended."""
         update = self.tracker.update(detections, timestamp)
         self.frames += 1
-        raised = self._alert(update.faces) if self.alerts is not None else []
+        raised = self._alert(update.faces)
         self._record(update.ended)
         if self.checkpoint_every_s and self.clock() >= self._next_checkpoint:
             self.checkpoint()
@@ -175,8 +181,11 @@ class StreamSession:
         people = self.tracker.open_people()
         self._next_checkpoint = self.clock() + (self.checkpoint_every_s or 0)
         if people or self._checkpointed:
+            if self._checkpoint_recorder is None:
+                raise ValueError("checkpoints need a recorder that keeps them (store.recording)")
             stale_s = max(STALE_CHECKPOINTS * (self.checkpoint_every_s or 0), MIN_STALE_S)
-            self.recorder.checkpoint(self.key, self.source, {self.person_key(p): p for p in people}, stale_s)
+            in_view = {self.person_key(p): p for p in people}
+            self._checkpoint_recorder.checkpoint(self.key, self.source, in_view, stale_s)
             self._checkpointed = {p.track_id for p in people}
             self.checkpoints += 1
         return people
@@ -190,11 +199,14 @@ class StreamSession:
         people = self.tracker.close_all()
         self._record(people)
         if self.checkpoint_every_s:
-            self.recorder.end_checkpoints(self.key)
+            assert self._checkpoint_recorder is not None  # __init__ saw to it
+            self._checkpoint_recorder.end_checkpoints(self.key)
             self._checkpointed.clear()
         return people
 
     def _alert(self, faces: list[TrackedFace]) -> list[dict]:
+        if self.alerts is None:
+            return []
         now, raised = self.clock(), []
         for face in faces:
             if self.alerts.should_alert(face.track_id, face.person_verdict, face.frames_seen, face.detection.box,

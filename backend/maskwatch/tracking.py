@@ -125,7 +125,7 @@ class Track:
         total = sum(self.votes.values())
         if self.confident_frames == 0 or total <= 0:
             return UNKNOWN, 0.0
-        label = max(self.votes, key=self.votes.get)
+        label = max(self.votes, key=self.votes.__getitem__)
         return label, self.votes[label] / total
 
 

@@ -35,7 +35,8 @@ class ReportCNN(nn.Module):
         for module in self.modules():
             if isinstance(module, (nn.Conv2d, nn.Linear)):
                 nn.init.xavier_uniform_(module.weight)
-                nn.init.zeros_(module.bias)
+                if module.bias is not None:  # always: built with bias
+                    nn.init.zeros_(module.bias)
 
     def forward(self, x):
         return self.classifier(self.features(x))

@@ -4,13 +4,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import cv2
 import numpy as np
 import torch
 
 from .types import Face
+
+if TYPE_CHECKING:
+    from .pyramid_net import PyramidFaceNet
 
 MTCNN_NETS = ("pnet", "rnet", "onet")
 
@@ -60,7 +63,7 @@ def clipped_box(box, width: int, height: int, min_side: float = 2) -> tuple[floa
     return (x1, y1, x2, y2) if min(x2 - x1, y2 - y1) >= min_side else None
 
 
-def load_mtcnn_weights(mtcnn, weights_dir: Path) -> list[str]:
+def load_mtcnn_weights(mtcnn, weights_dir: str | Path) -> list[str]:
     """Load fine-tuned P/R/O-Net state dicts found in `weights_dir`; returns the names loaded."""
     loaded = []
     for name in MTCNN_NETS:
@@ -159,7 +162,7 @@ class MtcnnFaceDetector:
         return faces
 
 
-def onnx_session(path, threads: int):
+def onnx_session(path: str | Path, threads: int):
     """An onnxruntime CPU session that does not spin idle threads (it shares the cores with torch)."""
     import onnxruntime
 
@@ -191,19 +194,22 @@ class PyramidFaceDetector:
 
     name = "pyramid"
 
-    def __init__(self, weights=None, min_score: float = 0.05, nms_iou: float = 0.4, top_k: int = 2000,
-                 min_face_size: int = 0, upscale_below: int | None = None, max_side: int | None = None, threads: int | None = None,
-                 net=None):
+    def __init__(self, weights: str | Path | None = None, min_score: float = 0.05, nms_iou: float = 0.4,
+                 top_k: int = 2000, min_face_size: int = 0, upscale_below: int | None = None,
+                 max_side: int | None = None, threads: int | None = None, net: PyramidFaceNet | None = None):
         if threads:
             torch.set_num_threads(threads)
         self.session = None
-        if net is None and str(weights).endswith(".onnx"):
-            self.session = onnx_session(weights, threads or torch.get_num_threads())
-        elif net is None:
-            from .pyramid_net import PyramidFaceNet
+        if net is None:
+            if weights is None:
+                raise ValueError("PyramidFaceDetector needs weights or a net")
+            if str(weights).endswith(".onnx"):
+                self.session = onnx_session(weights, threads or torch.get_num_threads())
+            else:
+                from .pyramid_net import PyramidFaceNet
 
-            net = PyramidFaceNet()
-            net.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))
+                net = PyramidFaceNet()
+                net.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))
         self.net = net.eval() if net is not None else None
         self.min_score, self.nms_iou, self.top_k, self.min_face_size = min_score, nms_iou, top_k, min_face_size
         self.upscale_below, self.max_side = upscale_below, max_side
@@ -223,6 +229,7 @@ class PyramidFaceDetector:
         batch = to_input(padded)
         if self.session is not None:
             return self.session.run(None, {"image": batch.numpy()})
+        assert self.net is not None  # without an ONNX session __init__ was given or built the net
         with torch.inference_mode():
             return [o.numpy() for o in self.net(batch)]
 

@@ -55,7 +55,9 @@ class PyramidFaceNet(nn.Module):
     def _init_score_bias(self, prior: float = 0.01) -> None:
         # Focal-loss practice: start every point at a low face probability so early training is stable.
         for head in self.heads:
+            assert isinstance(head, nn.Sequential)
             last = head[-1]
+            assert isinstance(last, nn.Conv2d) and last.bias is not None  # the output conv, built with bias
             nn.init.normal_(last.weight, std=0.01)
             nn.init.zeros_(last.bias)
             with torch.no_grad():
@@ -129,8 +131,8 @@ def nms(boxes: np.ndarray, scores: np.ndarray, iou: float) -> np.ndarray:
     if not len(boxes):
         return np.zeros(0, np.int64)
     xywh = np.concatenate([boxes[:, :2], boxes[:, 2:] - boxes[:, :2]], 1).astype(np.float32)
-    keep = cv2.dnn.NMSBoxes(xywh.tolist(), scores.astype(np.float32).tolist(), 0.0, iou)
-    keep = np.asarray(keep, np.int64).reshape(-1)
+    kept = cv2.dnn.NMSBoxes(xywh.tolist(), scores.astype(np.float32).tolist(), 0.0, iou)
+    keep = np.asarray(kept, np.int64).reshape(-1)
     return keep[np.argsort(-scores[keep], kind="stable")]
 
 

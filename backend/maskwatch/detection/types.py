@@ -51,7 +51,7 @@ class Detection:
     @property
     def top_label(self) -> str:
         """The most probable class, even where label is unknown: rankings for AP use it."""
-        return max(self.probs, key=self.probs.get) if self.probs else self.label
+        return max(self.probs, key=self.probs.__getitem__) if self.probs else self.label
 
     def to_dict(self) -> dict:
         return {
