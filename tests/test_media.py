@@ -113,7 +113,7 @@ def test_video_frames_round_trip(tmp_path, astronaut):
 
     path = tmp_path / "clip.avi"
     writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 10, (256, 256))
-    for i in range(12):
+    for _ in range(12):
         writer.write(cv2.cvtColor(cv2.resize(astronaut, (256, 256)), cv2.COLOR_RGB2BGR))
     writer.release()
     info = probe_video(path)

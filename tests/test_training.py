@@ -23,6 +23,7 @@ def write_scene_set(root, n_scenes):
     (root / "images").mkdir(parents=True)
     (root / "annotations").mkdir()
     rng = np.random.default_rng(1)
+    base = None
     for i in range(n_scenes):
         name = f"scene{i}.jpg"
         # every other scene is a re-encoded near-copy of the one before: one group

@@ -138,7 +138,7 @@ class MtcnnFaceDetector:
                 outs = [self.mtcnn.detect(r[0], landmarks=True) for r in resized]
                 boxes, probs, points = zip(*outs)
         results = []
-        for (frame, scale), fb, fp, fl, original in zip(resized, boxes, probs, points, frames):
+        for (_resized, scale), fb, fp, fl, original in zip(resized, boxes, probs, points, frames):
             results.append(self._to_faces(fb, fp, fl, scale, original.shape))
         return results
 

@@ -96,7 +96,10 @@ def macro_f1(predicted: np.ndarray, labels: np.ndarray, classes: int) -> float:
     return float(np.mean(scores)) if scores else 0.0
 
 
-def fit_class_bias(probs: np.ndarray, labels: np.ndarray, grid=np.linspace(-2.0, 3.0, 26), rounds: int = 2) -> np.ndarray:
+BIAS_GRID = np.linspace(-2.0, 3.0, 26)
+
+
+def fit_class_bias(probs: np.ndarray, labels: np.ndarray, grid: np.ndarray = BIAS_GRID, rounds: int = 2) -> np.ndarray:
     """Per-class log offsets (class 0 fixed at 0) that maximise macro-F1 of the argmax on validation
     faces: the per-class decision thresholds. A rare class the network under-calls (a badly worn mask)
     gets a positive offset. Coordinate ascent over the grid; ties keep the offset nearest 0.

@@ -80,7 +80,7 @@ def _table(rows: list[tuple[np.ndarray, str, str, str, float, str]]) -> CropTabl
         return CropTable(np.zeros((0, STORE_SIZE, STORE_SIZE, 3), np.uint8), np.zeros(0, np.int64),
                          np.zeros(0, "<U16"), np.zeros(0, "<U8"), np.zeros(0, np.float32), np.zeros(0, "<U32"))
     images, labels, sources, splits, sizes, groups = zip(*rows)
-    return CropTable(np.stack(images), np.array([LABELS.index(l) for l in labels]), np.array(sources),
+    return CropTable(np.stack(images), np.array([LABELS.index(label) for label in labels]), np.array(sources),
                      np.array(splits), np.array(sizes, np.float32), np.array(groups))
 
 
