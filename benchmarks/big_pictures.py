@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import sys
 import tempfile
 import time
 import urllib.error
@@ -27,9 +26,9 @@ from pathlib import Path
 import cv2
 from PIL import Image
 
+from maskwatch_testing.served import ServedApp
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-from tests.web.served import ServedApp  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
 NO_CAP = 10**12

@@ -27,7 +27,6 @@ import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 RESULTS = ROOT / "benchmarks" / "results"
 WORK = ROOT / "build" / "fuzz"
 TARGETS = ("image", "frame", "video")
@@ -100,7 +99,7 @@ def run_atheris_target(name: str, libfuzzer_args: list[str]) -> None:
 
 def write_seeds(name: str) -> Path:
     """A libFuzzer corpus folder for a target: the regression corpus and the hypothesis seeds."""
-    from tests.fuzzing import image_seeds
+    from maskwatch_testing.fuzzing import image_seeds
 
     folder = WORK / "corpus" / name
     folder.mkdir(parents=True, exist_ok=True)

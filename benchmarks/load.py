@@ -1,5 +1,5 @@
 """Load on a real `maskwatch serve` on 127.0.0.1 (issue 6): live clients, image uploaders and video
-jobs at once, bounded in count and time (tests/web/loadgen.py does the work, the CI test
+jobs at once, bounded in count and time (maskwatch_testing.loadgen does the work, the CI test
 tests/web/test_load.py runs it for 25 s).
 
 Live clients are python-socketio clients on /live sending 640x480 JPEG frames with two real faces,
@@ -34,11 +34,11 @@ import sys
 import tempfile
 from pathlib import Path
 
+from maskwatch_testing.loadgen import LoadPlan, run_load
+from maskwatch_testing.mariadb import MariaDBServer
+from maskwatch_testing.served import ServedApp
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-from tests.web.loadgen import LoadPlan, run_load  # noqa: E402
-from tests.web.mariadb import MariaDBServer  # noqa: E402
-from tests.web.served import ServedApp  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
 

@@ -27,12 +27,12 @@ import threading
 import time
 from pathlib import Path
 
+from maskwatch_testing.clips import frame, heads, write_clip  # the two-face 640x480 frames of benchmarks/web.py
+from maskwatch_testing.served import ServedApp
+from maskwatch_testing.streams import MjpegServer
+from maskwatch_testing.workers import CeleryWorker, RedisServer
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-from tests.web.clips import frame, heads, write_clip  # noqa: E402  the two-face 640x480 frames of benchmarks/web.py
-from tests.web.served import ServedApp  # noqa: E402
-from tests.web.streams import MjpegServer  # noqa: E402
-from tests.web.workers import CeleryWorker, RedisServer  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
 DETECT_FPS = 5.0

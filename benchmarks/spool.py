@@ -13,16 +13,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 import tempfile
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "backend"))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.web.loadgen import percentile  # noqa: E402
+from maskwatch_testing.loadgen import percentile
 
 RESULTS = Path(__file__).parent / "results"
 

@@ -14,22 +14,20 @@ import argparse
 import io
 import json
 import statistics
-import sys
 import tempfile
 import time
 import urllib.request
 from pathlib import Path
 
 import cv2
+from big_pictures import picture_request
 from PIL import Image
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-from big_pictures import picture_request  # noqa: E402
-from tests.web.served import ServedApp  # noqa: E402
+from maskwatch.paths import data_root
+from maskwatch.training.detector.data import load_detector_scenes
+from maskwatch_testing.served import ServedApp
 
-from maskwatch.paths import data_root  # noqa: E402
-from maskwatch.training.detector.data import load_detector_scenes  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 RESULTS = ROOT / "benchmarks" / "results"
 SIZES = ((400, 300), (4000, 3000))

@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 import tempfile
 import threading
 import time
@@ -25,10 +24,9 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.web.clips import live_frames, write_clip  # noqa: E402
-from tests.web.loadgen import percentile  # noqa: E402
-from tests.web.served import ServedApp  # noqa: E402
+from maskwatch_testing.clips import live_frames, write_clip
+from maskwatch_testing.loadgen import percentile
+from maskwatch_testing.served import ServedApp
 
 RESULTS = Path(__file__).parent / "results"
 

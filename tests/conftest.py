@@ -11,10 +11,6 @@ from PIL import Image
 from maskwatch.detection import MaskClassifier, MaskDetector, MtcnnFaceDetector
 from maskwatch.paths import default_classifier_path, default_mtcnn_dir
 
-#: Where the faces are in the fixture photos (x1, y1, x2, y2), checked by eye.
-ASTRONAUT_FACE = (180, 60, 270, 175)
-GRACE_HOPPER_FACE = (170, 115, 360, 345)
-
 
 @pytest.fixture(scope="session")
 def astronaut() -> np.ndarray:

@@ -7,8 +7,7 @@ import cv2
 import numpy as np
 
 from maskwatch.training.synth import draw_plain_mask
-
-from .conftest import ASTRONAUT_FACE, GRACE_HOPPER_FACE
+from maskwatch_testing.faces import ASTRONAUT_FACE, GRACE_HOPPER_FACE
 
 SMALL_SIDES = (12, 14, 16, 18, 20)
 LARGE_SIDES = (60, 80, 100, 120)

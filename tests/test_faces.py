@@ -3,8 +3,7 @@ import pytest
 
 from maskwatch.detection.faces import frame_scale
 from maskwatch.training.metrics import iou_matrix
-
-from .conftest import ASTRONAUT_FACE, GRACE_HOPPER_FACE
+from maskwatch_testing.faces import ASTRONAUT_FACE, GRACE_HOPPER_FACE
 
 
 @pytest.mark.parametrize("photo, expected", [("astronaut", ASTRONAUT_FACE), ("grace_hopper", GRACE_HOPPER_FACE)])

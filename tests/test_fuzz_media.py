@@ -1,6 +1,6 @@
 """Fuzzing the decoders with hypothesis: on any bytes they give a frame or a MediaError, nothing else.
 
-Short and deterministic in CI (tests/fuzzing.py, profile "ci"); benchmarks/fuzz.py runs the long profile.
+Short and deterministic in CI (maskwatch_testing.fuzzing, profile "ci"); benchmarks/fuzz.py runs the long profile.
 """
 
 from __future__ import annotations
@@ -17,9 +17,8 @@ from hypothesis import strategies as st
 from maskwatch.web.live import frame_bytes
 from maskwatch.media import MediaError, decode_image, iter_video_frames, probe_video
 from maskwatch.media.video import DEFAULT_MAX_VIDEO_PIXELS, MAX_FPS
-
-from .fuzzing import (MEDIA_ERROR_CODES, VIDEO_MAGIC, any_image_bytes, edits, fuzz, gradient, magic_then_noise,
-                      mutate, mutated_bytes, socket_values)
+from maskwatch_testing.fuzzing import (MEDIA_ERROR_CODES, VIDEO_MAGIC, any_image_bytes, edits, fuzz, gradient,
+                                       magic_then_noise, mutate, mutated_bytes, socket_values)
 
 MAX_PIXELS = 1_000_000  # small enough that a fuzzed header claiming more is refused, not decoded
 

@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from .conftest import ASTRONAUT_FACE
-from .web.served import free_port
+from maskwatch_testing.faces import ASTRONAUT_FACE
+from maskwatch_testing.served import free_port
 
 REPO = Path(__file__).resolve().parents[1]
 #: Settings that would point the installed package back into a checkout.

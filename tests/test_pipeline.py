@@ -8,8 +8,7 @@ from maskwatch.detection import LABELS, Face
 from maskwatch.detection.draw import COLOURS, draw_detections
 from maskwatch.training.metrics import iou_matrix
 from maskwatch.training.synth import draw_plain_mask
-
-from .conftest import ASTRONAUT_FACE, GRACE_HOPPER_FACE
+from maskwatch_testing.faces import ASTRONAUT_FACE, GRACE_HOPPER_FACE
 
 PHOTOS = [("astronaut", ASTRONAUT_FACE), ("grace_hopper", GRACE_HOPPER_FACE)]
 

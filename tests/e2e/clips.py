@@ -7,7 +7,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ..web.frames import FRAME_SIZE, scene
+from maskwatch_testing.frames import FRAME_SIZE, scene
 
 
 def write_y4m(path: Path, frames: list[np.ndarray], fps: int = 10) -> Path:

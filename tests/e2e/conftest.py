@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from maskwatch.paths import REPO_ROOT
+from maskwatch_testing.frames import people
+from maskwatch_testing.served import ServedApp
 
-from ..web.frames import people
-from ..web.served import ServedApp
 from .clips import unmasked_then_masked, write_y4m
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")

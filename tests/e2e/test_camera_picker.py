@@ -10,9 +10,10 @@ import urllib.request
 import pytest
 from playwright.sync_api import expect
 
-from ..web.frames import people
-from ..web.served import ServedApp
-from ..web.streams import swaying_frames, write_clip
+from maskwatch_testing.frames import people
+from maskwatch_testing.served import ServedApp
+from maskwatch_testing.streams import swaying_frames, write_clip
+
 from .conftest import get_json
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from ..web.served import ServedApp
+from maskwatch_testing.served import ServedApp
+
 from .conftest import fake_camera_flags, launch
 
 

@@ -13,7 +13,8 @@ import urllib.request
 import pytest
 from playwright.sync_api import expect
 
-from ..web.served import ServedApp
+from maskwatch_testing.served import ServedApp
+
 from .urls import at
 
 PASSWORD = "e2e-correct-horse"

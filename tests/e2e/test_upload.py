@@ -7,9 +7,10 @@ from __future__ import annotations
 from playwright.sync_api import expect
 
 from maskwatch.config import Config
+from maskwatch_testing.faces import ASTRONAUT_FACE
+from maskwatch_testing.frames import head_patch, people, scene, walking
 
-from ..conftest import ASTRONAUT_FACE, encode
-from ..web.frames import head_patch, people, scene, walking
+from ..conftest import encode
 from .clips import write_mp4
 from .urls import at
 

@@ -14,10 +14,9 @@ from maskwatch.config import TestConfig
 from maskwatch.store.database import db
 from maskwatch.web.extensions import socketio
 from maskwatch.web.server import upgrade_database
-
-from .mariadb import started_mariadb
-from .require import missing_service
-from .workers import RedisServer, redis_installed
+from maskwatch_testing.mariadb import started_mariadb
+from maskwatch_testing.require import missing_service
+from maskwatch_testing.workers import RedisServer, redis_installed
 
 DATABASES = ["sqlite", "mariadb"]
 

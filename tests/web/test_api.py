@@ -11,8 +11,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from maskwatch_testing.frames import masked
+
 from ..conftest import encode
-from .frames import masked
 
 
 def upload(client, data: bytes, name: str = "photo.jpg", query: str = ""):

@@ -10,9 +10,10 @@ import time
 import pytest
 import requests
 
+from maskwatch_testing.mariadb import started_mariadb
+from maskwatch_testing.served import ServedApp
+
 from ..conftest import encode
-from .mariadb import started_mariadb
-from .served import ServedApp
 
 PASSWORD = "correct horse battery"
 GRACE_S = 40

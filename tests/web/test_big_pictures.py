@@ -15,8 +15,9 @@ import pytest
 
 from maskwatch.web.api.images import PIXEL_BUDGET_KEY
 from maskwatch.media import MediaError, PixelBudget
+from maskwatch_testing.faces import ASTRONAUT_FACE
 
-from ..conftest import ASTRONAUT_FACE, encode
+from ..conftest import encode
 
 
 @pytest.fixture

@@ -10,9 +10,8 @@ import pytest
 
 from maskwatch.web.live import LIVE_NAMESPACE
 from maskwatch.media.urls import mask_text, mask_url
-
-from .frames import people
-from .streams import MjpegServer, swaying_frames, write_clip
+from maskwatch_testing.frames import people
+from maskwatch_testing.streams import MjpegServer, swaying_frames, write_clip
 
 NS = LIVE_NAMESPACE
 CAMERA_SETTINGS = dict(CAMERA_FILE_URLS=True, CAMERA_BACKOFF_S=0.2, CAMERA_BACKOFF_MAX_S=0.5, CAMERA_MAX_RETRIES=3,

@@ -15,11 +15,11 @@ import requests
 import socketio
 
 from maskwatch.store.spool import SPOOL_FILE, SightingSpool, SpooledSighting, process_alive
+from maskwatch_testing.frames import people, scene
+from maskwatch_testing.served import ServedApp
+from maskwatch_testing.streams import MjpegServer, swaying_frames
 
 from ..conftest import encode
-from .frames import people, scene
-from .served import ServedApp
-from .streams import MjpegServer, swaying_frames
 
 CHECKPOINTS = {"CHECKPOINT_S": "1"}
 

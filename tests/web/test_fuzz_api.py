@@ -1,7 +1,7 @@
 """Fuzzing the upload routes and /live with hypothesis, and the whole API with schemathesis against
 its OpenAPI document; SQLite only, one app per module (it must keep answering after every input).
 
-Short and deterministic in CI (tests/fuzzing.py); HYPOTHESIS_PROFILE=long (benchmarks/fuzz.py) runs more.
+Short and deterministic in CI (maskwatch_testing.fuzzing); HYPOTHESIS_PROFILE=long (benchmarks/fuzz.py) runs more.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from hypothesis import strategies as st
 
 from maskwatch.web.extensions import socketio
 from maskwatch.web.live import LIVE_NAMESPACE
+from maskwatch_testing.fuzzing import (IMAGE_MAGIC, MEDIA_ERROR_CODES, any_image_bytes, fuzz, image_seeds,
+                                       magic_then_noise, mutated_bytes, socket_values)
 
-from ..fuzzing import (IMAGE_MAGIC, MEDIA_ERROR_CODES, any_image_bytes, fuzz, image_seeds, magic_then_noise,
-                       mutated_bytes, socket_values)
 from .sqlite_app import sqlite_app
 
 IMAGE_STATUSES = {200, 400, 413, 415}

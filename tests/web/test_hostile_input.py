@@ -21,10 +21,10 @@ from maskwatch.web.api.videos import save_upload
 from maskwatch.web.extensions import socketio
 from maskwatch.web.live import LIVE_NAMESPACE
 from maskwatch.media import MediaError, decode_image, iter_video_frames, probe_video
+from maskwatch_testing.clips import live_frames, write_clip
+from maskwatch_testing.served import ServedApp
 
 from ..conftest import encode
-from .clips import live_frames, write_clip
-from .served import ServedApp
 from .jobs import wait_for_job
 from .sqlite_app import sqlite_app
 

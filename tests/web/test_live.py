@@ -7,9 +7,9 @@ import pytest
 
 from maskwatch.alerts import AlertPolicy
 from maskwatch.web.live import LIVE_MAX_MISSED, LIVE_NAMESPACE
+from maskwatch_testing.frames import people, scene
 
 from ..conftest import encode
-from .frames import people, scene
 
 NS = LIVE_NAMESPACE
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 import json
 import urllib.request
 
-from .loadgen import LoadPlan, run_load
-from .served import ServedApp
+from maskwatch_testing.loadgen import LoadPlan, run_load
+from maskwatch_testing.served import ServedApp
 
 #: RSS growth between the first sample after warm-up and the end still accepted. Generous: glibc's
 #: per-thread malloc arenas keep filling for a minute or two (measured +30 MB over 2 minutes); keeping

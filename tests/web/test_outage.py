@@ -22,11 +22,12 @@ from maskwatch.web.extensions import socketio
 from maskwatch.web.live import LIVE_MAX_MISSED, LIVE_NAMESPACE as NS
 from maskwatch.store.recording import flush_spool, get_recorder
 from maskwatch.web.server import prepare_database, upgrade_database
+from maskwatch_testing.faces import ASTRONAUT_FACE
+from maskwatch_testing.frames import head_patch, people, scene
+from maskwatch_testing.mariadb import DATABASE, PASSWORD, USER, MariaDBServer, started_mariadb
+from maskwatch_testing.streams import write_clip
 
-from ..conftest import ASTRONAUT_FACE, encode
-from .frames import head_patch, people, scene
-from .mariadb import DATABASE, PASSWORD, USER, MariaDBServer, started_mariadb
-from .streams import write_clip
+from ..conftest import encode
 
 
 @pytest.fixture(scope="module")

@@ -9,10 +9,10 @@ import time
 import pytest
 import requests
 
-from ..conftest import ASTRONAUT_FACE
-from .frames import head_patch, scene
-from .served import ServedApp
-from .streams import write_clip
+from maskwatch_testing.faces import ASTRONAUT_FACE
+from maskwatch_testing.frames import head_patch, scene
+from maskwatch_testing.served import ServedApp
+from maskwatch_testing.streams import write_clip
 
 
 @pytest.fixture(scope="module")

@@ -12,9 +12,9 @@ from pathlib import Path
 from maskwatch.store.database import db
 from maskwatch.retention import RetentionSweeper, purge
 from maskwatch.store import Job, Sighting, queries, utcnow
+from maskwatch_testing.frames import people, scene
 
 from ..conftest import encode
-from .frames import people, scene
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp"}
 

@@ -15,12 +15,11 @@ import socketio as socketio_client
 from maskwatch.config import Config
 from maskwatch.store import queries
 from maskwatch.jobs.video import run_video_job
-
-from ..conftest import ASTRONAUT_FACE, GRACE_HOPPER_FACE
-from .frames import head_patch, scene
-from .served import ServedApp
-from .streams import MjpegServer
-from .workers import CeleryWorker
+from maskwatch_testing.faces import ASTRONAUT_FACE, GRACE_HOPPER_FACE
+from maskwatch_testing.frames import head_patch, scene
+from maskwatch_testing.served import ServedApp
+from maskwatch_testing.streams import MjpegServer
+from maskwatch_testing.workers import CeleryWorker
 
 
 def two_people_clip(path, astronaut, grace_hopper, frames: int, fps: int = 15, size=(240, 320)):

@@ -12,9 +12,10 @@ import urllib.request
 import pytest
 import socketio
 
+from maskwatch_testing.frames import people, scene
+from maskwatch_testing.served import ServedApp
+
 from ..conftest import encode
-from .frames import people, scene
-from .served import ServedApp
 
 
 def get_json(url: str) -> dict:

@@ -11,8 +11,8 @@ import time
 import pytest
 import requests
 
-from .mariadb import started_mariadb
-from .served import ServedApp
+from maskwatch_testing.mariadb import started_mariadb
+from maskwatch_testing.served import ServedApp
 
 PASSWORD = "correct horse battery"
 READ_TIMEOUT_S = 3

@@ -13,8 +13,7 @@ from maskwatch.store import Sighting, queries, utcnow
 from maskwatch.store.recording import get_recorder
 from maskwatch.store.spool import SourceRef
 from maskwatch.tracking import FaceTracker
-
-from .frames import people, scene
+from maskwatch_testing.frames import people, scene
 
 
 @pytest.fixture(scope="module")

@@ -9,8 +9,7 @@ import pytest
 from maskwatch.detection import Detection, Face
 from maskwatch.detection.classifier import UNCALIBRATED_UNKNOWN_BELOW
 from maskwatch.tracking import FaceTracker
-
-from .frames import people, scene, walking
+from maskwatch_testing.frames import people, scene, walking
 
 
 @pytest.fixture(scope="module")

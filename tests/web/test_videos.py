@@ -15,9 +15,9 @@ from maskwatch.web.extensions import socketio
 from maskwatch.web.events import JOBS_NAMESPACE
 from maskwatch.jobs.video import run_video_job
 from maskwatch.store import queries
+from maskwatch_testing.faces import ASTRONAUT_FACE
+from maskwatch_testing.frames import head_patch, scene
 
-from ..conftest import ASTRONAUT_FACE
-from .frames import head_patch, scene
 from .jobs import wait_for_job
 
 FPS, FRAMES, SIZE = 15, 30, (240, 320)

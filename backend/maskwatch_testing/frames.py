@@ -7,7 +7,7 @@ import numpy as np
 
 from maskwatch.training.synth import draw_plain_mask
 
-from ..conftest import ASTRONAUT_FACE, GRACE_HOPPER_FACE
+from .faces import ASTRONAUT_FACE, GRACE_HOPPER_FACE
 
 FRAME_SIZE = (480, 640)  # height, width: the live camera's size
 

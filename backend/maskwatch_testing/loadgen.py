@@ -1,4 +1,4 @@
-"""Load on a served MaskWatch (tests/web/served.py), bounded in count and time: live clients on /live,
+"""Load on a served MaskWatch (maskwatch_testing.served), bounded in count and time: live clients on /live,
 image uploaders, video jobs, and the server process's memory sampled every second. Shared by the CI
 test (tests/web/test_load.py, short) and benchmarks/load.py (long runs, sweeps).
 
