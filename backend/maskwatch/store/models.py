@@ -36,7 +36,7 @@ def iso_utc(value: datetime | None) -> str | None:
     return None if value is None else value.replace(microsecond=value.microsecond // 1000 * 1000).isoformat(timespec="milliseconds") + "Z"
 
 
-class Source(db.Model):
+class Source(db.Model):  # type: ignore[name-defined]  # Flask-SQLAlchemy's db.Model is built at runtime
     """Where sightings come from: an upload stream, a video, a webcam client or an IP camera."""
 
     __tablename__ = "sources"
@@ -70,7 +70,7 @@ class Source(db.Model):
                 "since": iso_utc(self.camera_state_at), "enabled": bool(self.camera_enabled)}
 
 
-class Sighting(db.Model):
+class Sighting(db.Model):  # type: ignore[name-defined]  # Flask-SQLAlchemy's db.Model is built at runtime
     """One person seen by a source: from seen_at to ended_at, one verdict voted over frames_seen frames.
 
     Sightings of a video job carry (job_id, track_id), unique: a retried job rewrites its own rows
@@ -104,7 +104,7 @@ def new_job_id() -> str:
     return uuid.uuid4().hex
 
 
-class Job(db.Model):
+class Job(db.Model):  # type: ignore[name-defined]  # Flask-SQLAlchemy's db.Model is built at runtime
     """Background work (a video for now): status, progress 0-1, why it failed, where its files are."""
 
     __tablename__ = "jobs"
@@ -133,7 +133,7 @@ class Job(db.Model):
                 "results_url": f"/api/jobs/{self.id}/results" if done and self.result_path else None}
 
 
-class User(db.Model):
+class User(db.Model):  # type: ignore[name-defined]  # Flask-SQLAlchemy's db.Model is built at runtime
     """Someone who may sign in: the admin from ADMIN_USER / ADMIN_PASSWORD, made on first start."""
 
     __tablename__ = "users"
@@ -149,7 +149,7 @@ class User(db.Model):
                 "created_at": iso_utc(self.created_at), "last_login_at": iso_utc(self.last_login_at)}
 
 
-class ApiToken(db.Model):
+class ApiToken(db.Model):  # type: ignore[name-defined]  # Flask-SQLAlchemy's db.Model is built at runtime
     """A bearer token for scripts. Only its SHA-256 is kept; `prefix` lets a person tell tokens apart."""
 
     __tablename__ = "api_tokens"
@@ -167,7 +167,7 @@ class ApiToken(db.Model):
                 "created_at": iso_utc(self.created_at), "last_used_at": iso_utc(self.last_used_at)}
 
 
-class LoginSession(db.Model):
+class LoginSession(db.Model):  # type: ignore[name-defined]  # Flask-SQLAlchemy's db.Model is built at runtime
     """A browser's sign-in, named by a random id kept in its (signed) cookie: signing out deletes the row, so a
     copy of the cookie is worthless afterwards; changing the password deletes the user's other sessions."""
 

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.pool import QueuePool
 
 from .database import db
 from .models import Source
@@ -23,8 +24,11 @@ def _pool_exhausted() -> bool:
     options = current_app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}
     if "pool_size" not in options:
         return False
+    pool = db.engine.pool
+    if not isinstance(pool, QueuePool):  # pool_size is only set where the engine gets a QueuePool (engine_options)
+        return False
     capacity = options["pool_size"] + max(0, options.get("max_overflow", 0))
-    return db.engine.pool.checkedout() >= capacity
+    return pool.checkedout() >= capacity
 
 
 def _sqlite_write_lock(connection, timeout_s: float) -> None:

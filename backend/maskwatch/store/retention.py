@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, cast
 
 import sqlalchemy as sa
+from sqlalchemy.engine import CursorResult
 
 from .database import db
 from .errors import store_call
@@ -16,7 +18,8 @@ FINISHED = ("done", "failed")
 @store_call
 def delete_sightings_before(cutoff: datetime) -> int:
     """Delete sightings first seen before cutoff (naive UTC); returns how many."""
-    result = db.session.execute(sa.delete(Sighting).where(Sighting.seen_at < cutoff))
+    # a DML statement's result is a CursorResult (Session.execute is typed as returning the base Result)
+    result = cast("CursorResult[Any]", db.session.execute(sa.delete(Sighting).where(Sighting.seen_at < cutoff)))
     db.session.commit()
     return result.rowcount
 

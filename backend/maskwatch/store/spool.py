@@ -191,17 +191,17 @@ class SightingSpool:
         """Add rows (on disk when this returns), dropping the oldest beyond max_rows; returns how many were given.
         A row whose key waits already replaces it when it saw more frames. ending: keys of open tracks these
         rows end, removed in the same transaction."""
-        rows, ending = [row._values() for row in rows], [(key,) for key in ending]
-        if not rows:
+        values, ended = [row._values() for row in rows], [(key,) for key in ending]
+        if not values:
             return 0
         with self._transaction():
             self._db.executemany(f"INSERT INTO sightings ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) {_NEWER_WINS}",
-                                 rows)
-            self._db.executemany("DELETE FROM open_tracks WHERE spool_key = ?", ending)
+                                 values)
+            self._db.executemany("DELETE FROM open_tracks WHERE spool_key = ?", ended)
             excess = self._trim()
         if excess > 0:
             log.warning("sighting spool full (%d rows): dropped the %d oldest", self.max_rows, excess)
-        return len(rows)
+        return len(values)
 
     def _trim(self) -> int:
         """Inside a transaction: drop the oldest rows beyond max_rows, counted; returns how many."""
@@ -221,18 +221,18 @@ class SightingSpool:
         """The people of `session` still in view, replacing its previous checkpoint (on disk when this returns).
         stale_s: with no checkpoint for this long, the rows count as their owner's last word (it hangs or is gone)."""
         now = self.clock()
-        rows = [(session, *self._owner(), now, float(stale_s), *row._values()) for row in rows]
+        values = [(session, *self._owner(), now, float(stale_s), *row._values()) for row in rows]
         with self._transaction():
             self._db.execute("DELETE FROM open_tracks WHERE session = ?", (session,))
             self._db.executemany(f"INSERT OR REPLACE INTO open_tracks (session, owner_host, owner_pid, owner_token, "
-                                 f"checkpoint_at, stale_s, {_COLUMNS}) VALUES ({', '.join('?' * 15)})", rows)
+                                 f"checkpoint_at, stale_s, {_COLUMNS}) VALUES ({', '.join('?' * 15)})", values)
 
     def end_open(self, keys: Iterable[str]) -> None:
         """These open tracks ended and were written to the database."""
-        keys = [(key,) for key in keys]
-        if keys:
+        params = [(key,) for key in keys]
+        if params:
             with self._transaction():
-                self._db.executemany("DELETE FROM open_tracks WHERE spool_key = ?", keys)
+                self._db.executemany("DELETE FROM open_tracks WHERE spool_key = ?", params)
 
     def end_session(self, session: str) -> None:
         """The session's stream closed: its people were recorded, none is in view any more."""

@@ -25,6 +25,7 @@ from .jobs import (
 from .sightings import (
     SightingFilter,
     SightingLike,
+    TrackedSightingLike,
     add_sightings,
     iter_sightings_with_source,
     job_sighting_count,
@@ -46,7 +47,8 @@ __all__ = ["SightingFilter", "SightingLike", "add_sightings", "camera_heartbeat"
            "create_job", "create_source", "delete_source", "enabled_camera_ids", "finish_video_job", "get_job",
            "get_source", "iter_sightings_with_source", "job_sighting_count", "list_cameras", "list_sources",
            "recover_interrupted_jobs", "release_camera", "release_connection", "resolve_source", "seen_times_by_verdict",
-           "set_camera_enabled", "sightings_page", "source_named", "start_job", "update_job", "verdict_counts",
+           "set_camera_enabled", "sightings_page", "source_named", "start_job", "TrackedSightingLike", "update_job",
+           "verdict_counts",
            "write_spooled"]
 
 

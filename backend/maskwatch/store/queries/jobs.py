@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from ..database import db
 from ..errors import store_call
 from ..models import Job, Sighting, utcnow
-from .sightings import SightingLike, _sighting, _write_rows
+from .sightings import TrackedSightingLike, _sighting, _write_rows
 
 
 @store_call
@@ -43,7 +43,7 @@ def start_job(job_id: str, started_at: datetime) -> None:
 
 
 @store_call
-def finish_video_job(job_id: str, source_id: int, people: Iterable[SightingLike], **values) -> int:
+def finish_video_job(job_id: str, source_id: int, people: Iterable[TrackedSightingLike], **values) -> int:
     """Write a video job's people and mark it done (`values`: output_path, result_path), all in one
     transaction, replacing the rows an earlier run of the same job wrote: a rerun counts its people once.
     Each person needs a track_id (unique per job). Returns how many sightings were written.

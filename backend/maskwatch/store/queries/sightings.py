@@ -19,13 +19,26 @@ log = logging.getLogger(__name__)
 
 
 class SightingLike(Protocol):
-    """What add_sightings needs of each person (tracking.PersonSighting has these)."""
+    """What add_sightings needs of each person (tracking.PersonSighting has these). Read-only, so frozen
+    dataclasses (spool.SpooledSighting) qualify too."""
 
-    seen_at: datetime
-    ended_at: datetime
-    verdict: str
-    confidence: float
-    frames_seen: int
+    @property
+    def seen_at(self) -> datetime: ...
+    @property
+    def ended_at(self) -> datetime: ...
+    @property
+    def verdict(self) -> str: ...
+    @property
+    def confidence(self) -> float: ...
+    @property
+    def frames_seen(self) -> int: ...
+
+
+class TrackedSightingLike(SightingLike, Protocol):
+    """A person of a video job: a SightingLike with its track_id (unique per job)."""
+
+    @property
+    def track_id(self) -> int: ...
 
 
 @dataclass
@@ -74,8 +87,8 @@ def _present_keys(keys: list[str]) -> dict[str, int]:
     """spool_key -> frames_seen of the sightings already written under these keys."""
     if not keys:
         return {}
-    return dict(db.session.execute(sa.select(Sighting.spool_key, Sighting.frames_seen)
-                                   .where(Sighting.spool_key.in_(keys))).all())
+    rows = db.session.execute(sa.select(Sighting.spool_key, Sighting.frames_seen).where(Sighting.spool_key.in_(keys)))
+    return {key: frames for key, frames in rows if key is not None}  # never None: IN (keys) matches no NULL
 
 
 def _newer(keyed: Iterable[tuple[str | None, SightingLike]], present: dict[str, int]) -> list:
@@ -110,10 +123,11 @@ def write_spooled(rows: list[SpooledSighting]) -> int:
         return 0
     sources = {ref: resolve_source(ref) for ref in {row.source for row in rows}}
     present = _present_keys([row.spool_key for row in rows])
-    new = [row for row in rows if row.spool_key not in present and sources[row.source] is not None]
+    new = [(source_id, row) for row in rows
+           if row.spool_key not in present and (source_id := sources[row.source]) is not None]
     if len(new) + len(present) < len(rows):
         log.warning("spooled sightings of a deleted source dropped: %d", len(rows) - len(new) - len(present))
-    return _write_rows([_sighting(sources[row.source], row, spool_key=row.spool_key) for row in new],
+    return _write_rows([_sighting(source_id, row, spool_key=row.spool_key) for source_id, row in new],
                        *_newer(((row.spool_key, row) for row in rows), present))
 
 
