@@ -55,6 +55,8 @@ detect: $(STAMP) $(if $(FILES),,$(DEMO))
 # mypy checks the core packages first ([tool.mypy] in pyproject.toml).
 test: $(STAMP) mariadb redis chromium $(FRONTEND_DIST)
 	cd frontend && npm run lint && npm test
+	$(VENV)/bin/ruff check backend tests benchmarks
+	$(VENV)/bin/ruff format --check backend tests benchmarks
 	$(PY) -m mypy
 	MASKWATCH_REQUIRE_MARIADB=1 MASKWATCH_REQUIRE_REDIS=1 $(PY) -m pytest -q
 
