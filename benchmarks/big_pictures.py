@@ -48,10 +48,20 @@ def big_photo(megapixels: float, fmt: str) -> bytes:
 def picture_request(url: str, data: bytes, name: str) -> urllib.request.Request:
     """POST /api/images of the picture `data` as the multipart file `name`."""
     boundary = uuid.uuid4().hex
-    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n"
-            "Content-Type: application/octet-stream\r\n\r\n").encode() + data + f"\r\n--{boundary}--\r\n".encode()
-    return urllib.request.Request(url + "/api/images", data=body, method="POST",
-                                  headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
+            "Content-Type: application/octet-stream\r\n\r\n"
+        ).encode()
+        + data
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    return urllib.request.Request(
+        url + "/api/images",
+        data=body,
+        method="POST",
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
 
 
 def post_picture(url: str, data: bytes, name: str) -> tuple[int, float]:
@@ -67,8 +77,11 @@ def post_picture(url: str, data: bytes, name: str) -> tuple[int, float]:
 
 
 #: name -> settings of the server; the defaults are what `maskwatch serve` runs with.
-SETTINGS = {"defaults": {}, "scaled, no cap": {"IMAGE_PIXELS_AT_ONCE": str(NO_CAP)},
-            "whole, no cap": {"IMAGE_PIXELS_AT_ONCE": str(NO_CAP), "PICTURE_MAX_SIDE": "0"}}
+SETTINGS = {
+    "defaults": {},
+    "scaled, no cap": {"IMAGE_PIXELS_AT_ONCE": str(NO_CAP)},
+    "whole, no cap": {"IMAGE_PIXELS_AT_ONCE": str(NO_CAP), "PICTURE_MAX_SIDE": "0"},
+}
 
 
 def run(fmt: str, data: bytes, clients: int, settings: str) -> dict:
@@ -78,9 +91,15 @@ def run(fmt: str, data: bytes, clients: int, settings: str) -> dict:
         before = server.rss_mb("VmHWM")
         with ThreadPoolExecutor(clients) as pool:
             answers = list(pool.map(lambda i: post_picture(server.url, data, f"big{i}.{fmt.lower()}"), range(clients)))
-        return {"format": fmt, "clients": clients, "settings": settings,
-                "statuses": [a[0] for a in answers], "seconds": [a[1] for a in answers],
-                "peak_rss_before_mb": round(before, 1), "peak_rss_after_mb": round(server.rss_mb("VmHWM"), 1)}
+        return {
+            "format": fmt,
+            "clients": clients,
+            "settings": settings,
+            "statuses": [a[0] for a in answers],
+            "seconds": [a[1] for a in answers],
+            "peak_rss_before_mb": round(before, 1),
+            "peak_rss_after_mb": round(server.rss_mb("VmHWM"), 1),
+        }
 
 
 def main() -> int:

@@ -19,8 +19,8 @@ from pathlib import Path
 import torch
 from speed import composite, time_ms
 
-from maskwatch.detection import LABELS, MaskClassifier, MaskDetector
 from maskwatch.config import Config
+from maskwatch.detection import LABELS, MaskClassifier, MaskDetector
 from maskwatch.detection.factory import build_face_detector
 from maskwatch.detection.profiles import profiles_from_config
 from maskwatch.paths import data_root, default_classifier_path
@@ -46,9 +46,14 @@ SETTINGS = [
 def profile_settings() -> list[tuple[str, str, dict]]:
     """The product's two detection profiles at their defaults (config.py), with the default detector."""
     config = Config()
-    return [(f"{config.DETECTOR}, {name} profile", config.DETECTOR,
-             {"min_score": RANKING_SCORE if config.DETECTOR == "pyramid" else 0.5, **profile.detector_options()})
-            for name, profile in profiles_from_config(vars(config)).items()]
+    return [
+        (
+            f"{config.DETECTOR}, {name} profile",
+            config.DETECTOR,
+            {"min_score": RANKING_SCORE if config.DETECTOR == "pyramid" else 0.5, **profile.detector_options()},
+        )
+        for name, profile in profiles_from_config(vars(config)).items()
+    ]
 
 
 def evaluate_setting(ranking: MaskDetector, product: MaskDetector | None, scenes) -> dict:
@@ -74,7 +79,14 @@ def speed_rows(settings, repeats: int) -> list[dict]:
         for name, kind, options in settings:
             faces = build_face_detector(kind, threads=threads, **{k: v for k, v in options.items() if k != "min_score"})
             for frame_name, frame in frames.items():
-                rows.append({"setting": name, "threads": threads, "frame": frame_name, **time_ms(lambda: faces.detect(frame), repeats)})
+                rows.append(
+                    {
+                        "setting": name,
+                        "threads": threads,
+                        "frame": frame_name,
+                        **time_ms(lambda: faces.detect(frame), repeats),
+                    }
+                )
                 print(json.dumps(rows[-1]), flush=True)
     return rows
 
@@ -82,20 +94,39 @@ def speed_rows(settings, repeats: int) -> list[dict]:
 def markdown(results: dict) -> str:
     lines = ["# Face detector bake-off (held-out test scenes; nothing was chosen on them)", ""]
     for test_set, rows in results["accuracy"].items():
-        lines += [f"## {test_set}", "",
-                  "| setting | face AP | <16 | 16-32 | 32-64 | >=64 | mask | no_mask | incorrect | AP mask | AP no_mask | 2-class mAP | ms/image |",
-                  "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+        lines += [
+            f"## {test_set}",
+            "",
+            "| setting | face AP | <16 | 16-32 | 32-64 | >=64 | mask | no_mask | incorrect | AP mask | AP no_mask | 2-class mAP | ms/image |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        ]
         for name, r in rows.items():
             size = [r["recall_by_size"][k]["recall"] for k in ("<16", "16-32", "32-64", ">=64")]
             verdict = [r["recall_by_verdict"][k]["recall"] for k in ("mask", "no_mask", "incorrect")]
             ap = r.get("class_ap") or {}
-            cells = [r["face_ap"], *size, *verdict, ap.get("mask"), ap.get("no_mask"), r.get("two_class_map"), r["ms_per_image_median"]]
-            lines.append(f"| {name} | " + " | ".join("–" if v is None else f"{v:.3f}" if v < 10 else f"{v:.0f}" for v in cells) + " |")
+            cells = [
+                r["face_ap"],
+                *size,
+                *verdict,
+                ap.get("mask"),
+                ap.get("no_mask"),
+                r.get("two_class_map"),
+                r["ms_per_image_median"],
+            ]
+            lines.append(
+                f"| {name} | "
+                + " | ".join("–" if v is None else f"{v:.3f}" if v < 10 else f"{v:.0f}" for v in cells)
+                + " |"
+            )
         lines.append("")
         if any(r["recall_by_verdict"]["no_mask"]["n"] for r in rows.values()):
             sizes = ("<16", "16-32", "32-64", ">=64")
-            lines += [f"Recall by size, masked / unmasked faces ({test_set}):", "",
-                      "| setting | " + " | ".join(sizes) + " |", "|---|" + "---|" * len(sizes)]
+            lines += [
+                f"Recall by size, masked / unmasked faces ({test_set}):",
+                "",
+                "| setting | " + " | ".join(sizes) + " |",
+                "|---|" + "---|" * len(sizes),
+            ]
             for name, r in rows.items():
                 cells = []
                 for size in sizes:
@@ -103,8 +134,16 @@ def markdown(results: dict) -> str:
                     cells.append(" / ".join("–" if v is None else f"{v:.2f}" for v in pair))
                 lines.append(f"| {name} | " + " | ".join(cells) + " |")
             lines.append("")
-    lines += ["## Speed (composite frames of the fixture faces, median ms)", "", "| setting | threads | frame | median ms | p90 ms |", "|---|---|---|---|---|"]
-    lines += [f"| {r['setting']} | {r['threads']} | {r['frame']} | {r['median_ms']} | {r['p90_ms']} |" for r in results["speed"]]
+    lines += [
+        "## Speed (composite frames of the fixture faces, median ms)",
+        "",
+        "| setting | threads | frame | median ms | p90 ms |",
+        "|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {r['setting']} | {r['threads']} | {r['frame']} | {r['median_ms']} | {r['p90_ms']} |"
+        for r in results["speed"]
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -130,8 +169,11 @@ def main(argv=None) -> dict:
     torch.set_num_threads(args.threads)
     for name, kind, options in settings:
         ranking = MaskDetector(build_face_detector(kind, threads=args.threads, **options), classifier)
-        product = (MaskDetector(build_face_detector(kind, threads=args.threads, **{**options, "min_score": None}), classifier)
-                   if kind == "pyramid" else None)
+        product = (
+            MaskDetector(build_face_detector(kind, threads=args.threads, **{**options, "min_score": None}), classifier)
+            if kind == "pyramid"
+            else None
+        )
         for test_set, group in test_sets.items():
             results["accuracy"][test_set][name] = evaluate_setting(ranking, product, group)
             print(test_set, name, round(results["accuracy"][test_set][name]["face_ap"], 4), flush=True)

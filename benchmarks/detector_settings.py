@@ -44,34 +44,54 @@ def main(argv=None) -> dict:
     frame = composite(640, 480, 4)
     rows = []
     for upscale, min_face in itertools.product(ENLARGEMENTS, MIN_FACE_SIZES):
-        detector = build_face_detector("pyramid", min_score=0.05, upscale_below=upscale, min_face_size=min_face,
-                                       threads=args.threads)
+        detector = build_face_detector(
+            "pyramid", min_score=0.05, upscale_below=upscale, min_face_size=min_face, threads=args.threads
+        )
         report = evaluate_by_source(detector, val)
         aps = [r["face_ap"] for r in report.values()]
-        rows.append({"upscale_below": upscale, "min_face_size": min_face, "mean_ap": float(np.mean(aps)),
-                     "face_ap": {k: r["face_ap"] for k, r in report.items()},
-                     "recall_under_16": {k: r["recall_by_size"]["<16"]["recall"] for k, r in report.items()},
-                     "ms_per_image_median": {k: r["ms_per_image_median"] for k, r in report.items()},
-                     "ms_640x480": time_ms(lambda: detector.detect(frame), args.repeats)["median_ms"]})
+        rows.append(
+            {
+                "upscale_below": upscale,
+                "min_face_size": min_face,
+                "mean_ap": float(np.mean(aps)),
+                "face_ap": {k: r["face_ap"] for k, r in report.items()},
+                "recall_under_16": {k: r["recall_by_size"]["<16"]["recall"] for k, r in report.items()},
+                "ms_per_image_median": {k: r["ms_per_image_median"] for k, r in report.items()},
+                "ms_640x480": time_ms(lambda: detector.detect(frame), args.repeats)["median_ms"],
+            }
+        )
         print(json.dumps(rows[-1]), flush=True)
     within = [r for r in rows if r["ms_640x480"] <= PICTURE_BUDGET_MS]
     picture = max(within or rows[:1], key=lambda r: r["mean_ap"])
     stream = max((r for r in rows if r["upscale_below"] is None), key=lambda r: r["mean_ap"])
-    result = {"validation_scenes": len(val), "rows": rows,
-              "chosen": {"picture": {"upscale_below": picture["upscale_below"], "min_face_size": picture["min_face_size"]},
-                         "stream": {"upscale_below": None, "min_face_size": stream["min_face_size"]}}}
+    result = {
+        "validation_scenes": len(val),
+        "rows": rows,
+        "chosen": {
+            "picture": {"upscale_below": picture["upscale_below"], "min_face_size": picture["min_face_size"]},
+            "stream": {"upscale_below": None, "min_face_size": stream["min_face_size"]},
+        },
+    }
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "detector_settings.json").write_text(json.dumps(result, indent=2))
-    lines = [f"# Face detector settings, chosen on {len(val)} validation scenes", "",
-             "| upscale_below | min_face_size | mean face AP | AP kaggle | AP adityap27 | AP WIDER | recall <16 WIDER | ms 640x480 |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = [
+        f"# Face detector settings, chosen on {len(val)} validation scenes",
+        "",
+        "| upscale_below | min_face_size | mean face AP | AP kaggle | AP adityap27 | AP WIDER | recall <16 WIDER | ms 640x480 |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for r in rows:
-        lines.append(f"| {r['upscale_below'] or '-'} | {r['min_face_size']} | {r['mean_ap']:.3f} | {r['face_ap']['kaggle']:.3f} | "
-                     f"{r['face_ap']['adityap27']:.3f} | {r['face_ap']['wider']:.3f} | "
-                     f"{(r['recall_under_16']['wider'] or 0):.3f} | {r['ms_640x480']:.0f} |")
-    lines += ["", f"Picture profile: upscale_below {picture['upscale_below']}, min_face_size {picture['min_face_size']} "
-              f"(best mean AP within {PICTURE_BUDGET_MS:.0f} ms per 640x480 picture). Stream profile: no enlargement, "
-              f"min_face_size {stream['min_face_size']}."]
+        lines.append(
+            f"| {r['upscale_below'] or '-'} | {r['min_face_size']} | {r['mean_ap']:.3f} | {r['face_ap']['kaggle']:.3f} | "
+            f"{r['face_ap']['adityap27']:.3f} | {r['face_ap']['wider']:.3f} | "
+            f"{(r['recall_under_16']['wider'] or 0):.3f} | {r['ms_640x480']:.0f} |"
+        )
+    lines += [
+        "",
+        f"Picture profile: upscale_below {picture['upscale_below']}, min_face_size {picture['min_face_size']} "
+        f"(best mean AP within {PICTURE_BUDGET_MS:.0f} ms per 640x480 picture). Stream profile: no enlargement, "
+        f"min_face_size {stream['min_face_size']}.",
+    ]
     (RESULTS / "detector_settings.md").write_text("\n".join(lines) + "\n")
     return result
 

@@ -35,6 +35,7 @@ FUZZ_TESTS = ["tests/test_fuzz_media.py", "tests/web/test_fuzz_api.py"]
 
 # --- atheris targets (run in a child process each: libFuzzer owns the process) ---------------------
 
+
 def image_target(data: bytes) -> None:
     from maskwatch.media import MediaError, decode_image
 
@@ -47,8 +48,8 @@ def image_target(data: bytes) -> None:
 def frame_target(data: bytes) -> None:
     import atheris
 
-    from maskwatch.web.live import frame_bytes
     from maskwatch.media import MediaError
+    from maskwatch.web.live import frame_bytes
 
     provider = atheris.FuzzedDataProvider(data)
     kind = provider.ConsumeIntInRange(0, 3)
@@ -97,6 +98,7 @@ def run_atheris_target(name: str, libfuzzer_args: list[str]) -> None:
 
 # --- seeds ---------------------------------------------------------------------------------------
 
+
 def write_seeds(name: str) -> Path:
     """A libFuzzer corpus folder for a target: the regression corpus and the hypothesis seeds."""
     from maskwatch_testing.fuzzing import image_seeds
@@ -138,42 +140,88 @@ def run_atheris(seconds: int) -> dict:
         before = set(crashes_dir.iterdir())
         with tempfile.TemporaryDirectory() as tmp:
             env = {**os.environ, "FUZZ_VIDEO_PATH": str(Path(tmp) / "input.video")}
-            command = [sys.executable, __file__, "--atheris-target", name, "--", f"-max_total_time={seconds}",
-                       f"-artifact_prefix={crashes_dir}/{name}-", "-max_len=65536", "-timeout=30", str(corpus)]
+            command = [
+                sys.executable,
+                __file__,
+                "--atheris-target",
+                name,
+                "--",
+                f"-max_total_time={seconds}",
+                f"-artifact_prefix={crashes_dir}/{name}-",
+                "-max_len=65536",
+                "-timeout=30",
+                str(corpus),
+            ]
             started = time.monotonic()
-            done = subprocess.run(command, env=env, capture_output=True, text=True, errors="replace",
-                                  timeout=seconds + 120)
+            done = subprocess.run(
+                command, env=env, capture_output=True, text=True, errors="replace", timeout=seconds + 120
+            )
         log = done.stdout + done.stderr
         runs = re.findall(r"Done (\d+) runs", log)
         coverage = re.findall(r"cov: (\d+)", log)
         crashes = sorted(str(p.relative_to(ROOT)) for p in set(crashes_dir.iterdir()) - before)
-        results["targets"][name] = {"runs": int(runs[-1]) if runs else None,
-                                    "coverage": int(coverage[-1]) if coverage else None,
-                                    "seconds": round(time.monotonic() - started, 1), "exit_code": done.returncode,
-                                    "crashes": crashes, "log_tail": log[-1500:] if done.returncode else ""}
+        results["targets"][name] = {
+            "runs": int(runs[-1]) if runs else None,
+            "coverage": int(coverage[-1]) if coverage else None,
+            "seconds": round(time.monotonic() - started, 1),
+            "exit_code": done.returncode,
+            "crashes": crashes,
+            "log_tail": log[-1500:] if done.returncode else "",
+        }
         print(f"atheris {name}: {results['targets'][name]['runs']} runs, {len(crashes)} crashes")
     return results
 
 
 # --- hypothesis ----------------------------------------------------------------------------------
 
+
 def run_hypothesis(factor: int) -> dict:
     WORK.mkdir(parents=True, exist_ok=True)
     junit = WORK / "hypothesis-junit.xml"
     env = {**os.environ, "HYPOTHESIS_PROFILE": "long", "HYPOTHESIS_LONG_FACTOR": str(factor)}
     started = time.monotonic()
-    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-W", "ignore",
-                           f"--junitxml={junit}", *FUZZ_TESTS], cwd=ROOT, env=env, capture_output=True, text=True)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-W",
+            "ignore",
+            f"--junitxml={junit}",
+            *FUZZ_TESTS,
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     tests = {}
     for case in ElementTree.parse(junit).getroot().iter("testcase"):
         failed = case.find("failure") is not None or case.find("error") is not None
         tests[f"{case.get('classname')}.{case.get('name')}"] = {
-            "seconds": round(float(case.get("time", 0)), 1), "passed": not failed,
-            **({"failure": (case.find("failure") if case.find("failure") is not None else case.find("error")).get("message", "")[:2000]}
-               if failed else {})}
+            "seconds": round(float(case.get("time", 0)), 1),
+            "passed": not failed,
+            **(
+                {
+                    "failure": (case.find("failure") if case.find("failure") is not None else case.find("error")).get(
+                        "message", ""
+                    )[:2000]
+                }
+                if failed
+                else {}
+            ),
+        }
     print(done.stdout[-3000:])
-    return {"profile": "long", "factor": factor, "seconds": round(time.monotonic() - started, 1),
-            "passed": done.returncode == 0, "tests": tests}
+    return {
+        "profile": "long",
+        "factor": factor,
+        "seconds": round(time.monotonic() - started, 1),
+        "passed": done.returncode == 0,
+        "tests": tests,
+    }
 
 
 def main(argv: list[str] | None = None) -> None:

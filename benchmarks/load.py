@@ -57,27 +57,31 @@ def ms(kind: dict) -> str:
 
 def summary_line(report: dict) -> str:
     plan, kinds, memory = report["plan"], report["kinds"], report["memory"]
-    parts = [f"{plan['live_clients']} live + {plan['uploaders']} uploaders + {plan['video_uploads']} videos, "
-             f"{report['elapsed_s']:.0f} s"]
+    parts = [
+        f"{plan['live_clients']} live + {plan['uploaders']} uploaders + {plan['video_uploads']} videos, "
+        f"{report['elapsed_s']:.0f} s"
+    ]
     if "live" in kinds:
         live = kinds["live"]
         fps = [w["per_s"] for w in live["per_worker"]]
-        parts.append(f"live p50/p95/max {ms(live)}, "
-                     f"{min(fps):.1f}-{max(fps):.1f} fps per client")
+        parts.append(f"live p50/p95/max {ms(live)}, {min(fps):.1f}-{max(fps):.1f} fps per client")
     if "image" in kinds:
         image = kinds["image"]
-        parts.append(f"images p50/p95/max {ms(image)}, "
-                     f"{image['per_s']:.1f}/s")
+        parts.append(f"images p50/p95/max {ms(image)}, {image['per_s']:.1f}/s")
     if "video" in kinds:
         video = kinds["video"]
         took = "-" if video["p50_ms"] is None else f"{video['p50_ms'] / 1000:.1f} s"
-        parts.append(f"video {video['answered']} done in p50 {took} ({video['video_seconds']} s clips), "
-                     f"{video['unfinished']} unfinished")
+        parts.append(
+            f"video {video['answered']} done in p50 {took} ({video['video_seconds']} s clips), "
+            f"{video['unfinished']} unfinished"
+        )
     parts.append(f"dropped {report['dropped']}, errors {report['errors']}")
-    parts.append(f"RSS {memory['first_mb']:.0f} -> {memory['last_mb']:.0f} MB (max {memory['max_mb']:.0f}), "
-                 f"{memory['growth_after_warmup_mb']:+.0f} MB and {memory['slope_mb_per_min']:+.1f} MB/min after "
-                 f"{plan['warmup_s']:.0f} s: {'flat' if memory['flat'] else 'NOT FLAT'} "
-                 f"(flat means under {memory['max_slope_mb_per_min']:g} MB/min or {memory['noise_mb']:g} MB)")
+    parts.append(
+        f"RSS {memory['first_mb']:.0f} -> {memory['last_mb']:.0f} MB (max {memory['max_mb']:.0f}), "
+        f"{memory['growth_after_warmup_mb']:+.0f} MB and {memory['slope_mb_per_min']:+.1f} MB/min after "
+        f"{plan['warmup_s']:.0f} s: {'flat' if memory['flat'] else 'NOT FLAT'} "
+        f"(flat means under {memory['max_slope_mb_per_min']:g} MB/min or {memory['noise_mb']:g} MB)"
+    )
     return "; ".join(parts)
 
 
@@ -88,12 +92,16 @@ def verdict_line(report: dict) -> str:
 
 
 def markdown(results: dict) -> str:
-    lines = [f"# Load on `maskwatch serve` ({results['cpus']} cores, {results['database']}, server environment "
-             f"{' '.join(f'{k}={v}' for k, v in results['server_env'].items()) or 'default'})", "", *([results["note"], ""] if results["note"] else []),
-             "| live clients | uploaders | videos | live p50 / p95 / max | fps per client (min) "
-             "| images p50 / p95 / max | images/s | dropped | errors | RSS first / max / last MB "
-             "| after warm-up: MB, MB/min | carried |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        f"# Load on `maskwatch serve` ({results['cpus']} cores, {results['database']}, server environment "
+        f"{' '.join(f'{k}={v}' for k, v in results['server_env'].items()) or 'default'})",
+        "",
+        *([results["note"], ""] if results["note"] else []),
+        "| live clients | uploaders | videos | live p50 / p95 / max | fps per client (min) "
+        "| images p50 / p95 / max | images/s | dropped | errors | RSS first / max / last MB "
+        "| after warm-up: MB, MB/min | carried |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for run in results["runs"]:
         plan, kinds, memory = run["plan"], run["kinds"], run["memory"]
         live, image = kinds.get("live"), kinds.get("image")
@@ -101,13 +109,18 @@ def markdown(results: dict) -> str:
         fps = f"{min(w['per_s'] for w in live['per_worker']):.1f}" if live else "-"
         image_ms = ms(image).replace("/", " / ") if image else "-"
         image_rate = f"{image['per_s']:.1f}" if image else "-"
-        lines.append(f"| {plan['live_clients']} | {plan['uploaders']} | {plan['video_uploads']} | {live_ms} | {fps} "
-                     f"| {image_ms} | {image_rate} | {run['dropped']} | {run['errors']} "
-                     f"| {memory['first_mb']:.0f} / {memory['max_mb']:.0f} / {memory['last_mb']:.0f} "
-                     f"| {memory['growth_after_warmup_mb']:+.0f}, {memory['slope_mb_per_min']:+.1f} "
-                     f"| {'yes' if run['carried'] else 'no'} |")
-    lines += ["", f"Largest load carried: {results['carried_live_clients']} live clients "
-              f"(no errors, flat memory, every client >= {results['min_live_fps']} fps)."]
+        lines.append(
+            f"| {plan['live_clients']} | {plan['uploaders']} | {plan['video_uploads']} | {live_ms} | {fps} "
+            f"| {image_ms} | {image_rate} | {run['dropped']} | {run['errors']} "
+            f"| {memory['first_mb']:.0f} / {memory['max_mb']:.0f} / {memory['last_mb']:.0f} "
+            f"| {memory['growth_after_warmup_mb']:+.0f}, {memory['slope_mb_per_min']:+.1f} "
+            f"| {'yes' if run['carried'] else 'no'} |"
+        )
+    lines += [
+        "",
+        f"Largest load carried: {results['carried_live_clients']} live clients "
+        f"(no errors, flat memory, every client >= {results['min_live_fps']} fps).",
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -118,16 +131,33 @@ def parse_args(argv=None):
     p.add_argument("--video-uploads", type=int, default=1, help="clips uploaded one after the other")
     p.add_argument("--video-seconds", type=int, default=5, help="each clip's length (640x480, 30 fps)")
     p.add_argument("--seconds", type=float, default=60, help="length of each run")
-    p.add_argument("--warmup", type=float, default=LoadPlan.warmup_s,
-                   help="seconds left out of latency, throughput and the memory slope")
-    p.add_argument("--max-slope", type=float, default=LoadPlan.max_slope_mb_per_min,
-                   help="MB/min of RSS growth after the warm-up still called flat")
-    p.add_argument("--noise-mb", type=float, default=LoadPlan.noise_mb,
-                   help="RSS growth after the warm-up under this is flat whatever its slope")
+    p.add_argument(
+        "--warmup",
+        type=float,
+        default=LoadPlan.warmup_s,
+        help="seconds left out of latency, throughput and the memory slope",
+    )
+    p.add_argument(
+        "--max-slope",
+        type=float,
+        default=LoadPlan.max_slope_mb_per_min,
+        help="MB/min of RSS growth after the warm-up still called flat",
+    )
+    p.add_argument(
+        "--noise-mb",
+        type=float,
+        default=LoadPlan.noise_mb,
+        help="RSS growth after the warm-up under this is flat whatever its slope",
+    )
     p.add_argument("--sweep", default=None, help="numbers of live clients, one fresh server each, e.g. 1,2,3,4")
     p.add_argument("--min-live-fps", type=float, default=5.0, help="a carried load serves every live client this fast")
-    p.add_argument("--server-env", action="append", default=[], metavar="NAME=VALUE",
-                   help="environment of the server, e.g. MIN_FACE_SIZE=40 or MALLOC_ARENA_MAX=2 (repeatable)")
+    p.add_argument(
+        "--server-env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="environment of the server, e.g. MIN_FACE_SIZE=40 or MALLOC_ARENA_MAX=2 (repeatable)",
+    )
     p.add_argument("--mariadb", action="store_true", help="a throw-away MariaDB instead of SQLite (mariadb-server)")
     p.add_argument("--note", default="", help="recorded with the results, e.g. the machine")
     p.add_argument("--out", default=str(RESULTS / "load.json"))
@@ -146,9 +176,16 @@ def main(argv=None) -> int:
             mariadb.start()
             stack.callback(mariadb.stop)
         for k, live_clients in enumerate(steps):
-            plan = LoadPlan(live_clients=live_clients, uploaders=args.uploaders, video_uploads=args.video_uploads,
-                            video_seconds=args.video_seconds, seconds=args.seconds, warmup_s=args.warmup,
-                            max_slope_mb_per_min=args.max_slope, noise_mb=args.noise_mb)
+            plan = LoadPlan(
+                live_clients=live_clients,
+                uploaders=args.uploaders,
+                video_uploads=args.video_uploads,
+                video_seconds=args.video_seconds,
+                seconds=args.seconds,
+                warmup_s=args.warmup,
+                max_slope_mb_per_min=args.max_slope,
+                noise_mb=args.noise_mb,
+            )
             server_env = {**env, **({"DATABASE_URL": mariadb.fresh_database()} if mariadb else {})}
             with ServedApp(Path(tmp) / f"instance-{k}", env=server_env) as server:
                 report = run_load(server, plan)
@@ -157,16 +194,24 @@ def main(argv=None) -> int:
             print(summary_line(report), flush=True)
             print(verdict_line(report), flush=True)
     carried_steps = [r["plan"]["live_clients"] for r in runs if r["carried"]]
-    results = {"cpus": os.cpu_count(), "note": args.note, "server_env": env,
-               "database": "mariadb" if args.mariadb else "sqlite", "min_live_fps": args.min_live_fps,
-               "carried_live_clients": max(carried_steps) if carried_steps else None,
-               "ok": all(r["ok"] for r in runs), "runs": runs}
+    results = {
+        "cpus": os.cpu_count(),
+        "note": args.note,
+        "server_env": env,
+        "database": "mariadb" if args.mariadb else "sqlite",
+        "min_live_fps": args.min_live_fps,
+        "carried_live_clients": max(carried_steps) if carried_steps else None,
+        "ok": all(r["ok"] for r in runs),
+        "runs": runs,
+    }
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=1))
     out.with_suffix(".md").write_text(markdown(results))
-    print(f"largest load carried: {results['carried_live_clients']} live clients + {args.uploaders} uploaders; "
-          f"{'OK: no errors, memory flat' if results['ok'] else 'FAIL: errors or growing memory'}; results in {out}")
+    print(
+        f"largest load carried: {results['carried_live_clients']} live clients + {args.uploaders} uploaders; "
+        f"{'OK: no errors, memory flat' if results['ok'] else 'FAIL: errors or growing memory'}; results in {out}"
+    )
     return 0 if results["ok"] else 1
 
 

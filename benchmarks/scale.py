@@ -58,9 +58,15 @@ def bench_videos(workers: int, jobs: int, clip: Path, seconds: int, tmp: Path) -
             finally:
                 for worker in started_workers:
                     worker.stop()
-    return {"workers": workers, "jobs": jobs, "video_seconds_each": seconds, "statuses": sorted(set(statuses)),
-            "elapsed_s": round(elapsed, 2), "video_s_per_wall_s": round(jobs * seconds / elapsed, 2),
-            "load_average_before": [round(x, 2) for x in load_before]}
+    return {
+        "workers": workers,
+        "jobs": jobs,
+        "video_seconds_each": seconds,
+        "statuses": sorted(set(statuses)),
+        "elapsed_s": round(elapsed, 2),
+        "video_s_per_wall_s": round(jobs * seconds / elapsed, 2),
+        "load_average_before": [round(x, 2) for x in load_before],
+    }
 
 
 def post(url: str, clip: Path) -> dict:
@@ -91,11 +97,11 @@ def wait_done(url: str, ids: list[str], timeout: float = 900) -> list[str]:
 
 def camera_process(urls: list[str], seconds: float, warmup: float) -> dict:
     """Runs in its own process: one app (SQLite, no Redis), one CameraWorker thread per URL."""
-    from maskwatch.web import create_app
     from maskwatch.config import TestConfig
-    from maskwatch.web.events import EventRoutes
     from maskwatch.jobs.camera import CameraWorker
     from maskwatch.store import queries
+    from maskwatch.web import create_app
+    from maskwatch.web.events import EventRoutes
     from maskwatch.web.server import upgrade_database
 
     tmp = Path(tempfile.mkdtemp())
@@ -128,10 +134,13 @@ def camera_process(urls: list[str], seconds: float, warmup: float) -> dict:
     wall = t1 - t0
     rates = [(b - a) / wall for a, b in zip(counts0, counts1)]
     detections = sum(counts1) - sum(counts0)
-    return {"cameras": len(urls), "detections_per_s_each": [round(r, 2) for r in rates],
-            "cpu_cores_used": round((cpu1 - cpu0) / wall, 2),
-            "cpu_ms_per_detection": round((cpu1 - cpu0) * 1000 / max(1, detections), 1),
-            "sustained": all(r >= 0.9 * DETECT_FPS for r in rates)}
+    return {
+        "cameras": len(urls),
+        "detections_per_s_each": [round(r, 2) for r in rates],
+        "cpu_cores_used": round((cpu1 - cpu0) / wall, 2),
+        "cpu_ms_per_detection": round((cpu1 - cpu0) * 1000 / max(1, detections), 1),
+        "sustained": all(r >= 0.9 * DETECT_FPS for r in rates),
+    }
 
 
 def bench_cameras(max_cameras: int, seconds: float) -> list[dict]:
@@ -141,9 +150,20 @@ def bench_cameras(max_cameras: int, seconds: float) -> list[dict]:
     for k in range(1, max_cameras + 1):
         streams = [MjpegServer(frames, fps=15).start() for _ in range(k)]
         try:
-            out = subprocess.run([sys.executable, __file__, "--camera-process", json.dumps([s.url for s in streams]),
-                                  "--camera-seconds", str(seconds)], capture_output=True, text=True,
-                                 env={**os.environ, "OMP_NUM_THREADS": "1"}, timeout=seconds + 180)
+            out = subprocess.run(
+                [
+                    sys.executable,
+                    __file__,
+                    "--camera-process",
+                    json.dumps([s.url for s in streams]),
+                    "--camera-seconds",
+                    str(seconds),
+                ],
+                capture_output=True,
+                text=True,
+                env={**os.environ, "OMP_NUM_THREADS": "1"},
+                timeout=seconds + 180,
+            )
             if out.returncode != 0:
                 raise RuntimeError(out.stderr[-2000:])
             result = json.loads(out.stdout.strip().splitlines()[-1])
@@ -163,21 +183,31 @@ def estimate(cameras: list[dict], videos: list[dict], target: int = 100) -> dict
     per_process = max(sustained, default=0)
     cpu_ms = sorted(c["cpu_ms_per_detection"] for c in cameras)[len(cameras) // 2]  # median over the runs
     cores_per_camera = DETECT_FPS * cpu_ms / 1000
-    return {"cameras_sustained_per_worker_process": per_process,
-            "cpu_ms_per_detection_median": cpu_ms,
-            "cpu_cores_per_camera_at_5_det_per_s": round(cores_per_camera, 3),
-            "cost_per_camera_as_cameras_grow": [{"cameras": c["cameras"], "cpu_cores_per_camera": round(c["cpu_cores_used"] / c["cameras"], 3),
-                                                 "cpu_ms_per_detection": c["cpu_ms_per_detection"]} for c in cameras],
-            f"for_{target}_cameras": {
-                "cpu_cores": round(target * cores_per_camera, 1),
-                "worker_processes_at_measured_capacity": math.ceil(target / per_process) if per_process else None,
-                "machines_like_this_one_2_cores": math.ceil(target * cores_per_camera / 2),
-                "note": "linear in cameras: the detector is the cost and each camera's detections are independent; "
-                        "one worker process serialises its detections (one model, one lock), so a process with one "
-                        "torch thread gives at most one core; Redis and Socket.IO traffic per camera is small "
-                        "(5 events/s of ~30-60 KB JPEG when CAMERA_SEND_FRAMES)"},
-            "video_scaling_2_vs_1_workers": round(videos[1]["video_s_per_wall_s"] / videos[0]["video_s_per_wall_s"], 2)
-            if len(videos) == 2 else None}
+    return {
+        "cameras_sustained_per_worker_process": per_process,
+        "cpu_ms_per_detection_median": cpu_ms,
+        "cpu_cores_per_camera_at_5_det_per_s": round(cores_per_camera, 3),
+        "cost_per_camera_as_cameras_grow": [
+            {
+                "cameras": c["cameras"],
+                "cpu_cores_per_camera": round(c["cpu_cores_used"] / c["cameras"], 3),
+                "cpu_ms_per_detection": c["cpu_ms_per_detection"],
+            }
+            for c in cameras
+        ],
+        f"for_{target}_cameras": {
+            "cpu_cores": round(target * cores_per_camera, 1),
+            "worker_processes_at_measured_capacity": math.ceil(target / per_process) if per_process else None,
+            "machines_like_this_one_2_cores": math.ceil(target * cores_per_camera / 2),
+            "note": "linear in cameras: the detector is the cost and each camera's detections are independent; "
+            "one worker process serialises its detections (one model, one lock), so a process with one "
+            "torch thread gives at most one core; Redis and Socket.IO traffic per camera is small "
+            "(5 events/s of ~30-60 KB JPEG when CAMERA_SEND_FRAMES)",
+        },
+        "video_scaling_2_vs_1_workers": round(videos[1]["video_s_per_wall_s"] / videos[0]["video_s_per_wall_s"], 2)
+        if len(videos) == 2
+        else None,
+    }
 
 
 def main(argv=None) -> None:
@@ -193,8 +223,10 @@ def main(argv=None) -> None:
     if args.camera_process:
         print(json.dumps(camera_process(json.loads(args.camera_process), args.camera_seconds, warmup=4.0)))
         return
-    report = {"machine": {"cpus": os.cpu_count(), "load_average_before": [round(x, 2) for x in os.getloadavg()]},
-              "detect_fps_per_camera": DETECT_FPS}
+    report = {
+        "machine": {"cpus": os.cpu_count(), "load_average_before": [round(x, 2) for x in os.getloadavg()]},
+        "detect_fps_per_camera": DETECT_FPS,
+    }
     videos = []
     if not args.skip_videos:
         with tempfile.TemporaryDirectory() as tmp:

@@ -50,7 +50,7 @@ def composite(width: int, height: int, n_faces: int, seed: int = 0) -> np.ndarra
         patch = cv2.resize(face, (int(side * face.shape[1] / face.shape[0]), side))
         r, c = divmod(k, cols)
         y, x = r * cell_h + (cell_h - patch.shape[0]) // 2, c * cell_w + (cell_w - patch.shape[1]) // 2
-        frame[y:y + patch.shape[0], x:x + patch.shape[1]] = patch[: cell_h, : cell_w]
+        frame[y : y + patch.shape[0], x : x + patch.shape[1]] = patch[:cell_h, :cell_w]
     return frame
 
 
@@ -63,7 +63,10 @@ def time_ms(fn, repeats: int, warmup: int = 2) -> dict:
         fn()
         samples.append((time.perf_counter() - started) * 1000)
     samples.sort()
-    return {"median_ms": round(statistics.median(samples), 1), "p90_ms": round(samples[int(0.9 * (len(samples) - 1))], 1)}
+    return {
+        "median_ms": round(statistics.median(samples), 1),
+        "p90_ms": round(samples[int(0.9 * (len(samples) - 1))], 1),
+    }
 
 
 def main(argv=None) -> dict:
@@ -75,25 +78,41 @@ def main(argv=None) -> dict:
 
     classifier = MaskClassifier.from_file(default_classifier_path())
     frames = {"640x480 (4 faces)": composite(640, 480, 4), "1280x720 (10 faces)": composite(1280, 720, 10)}
-    results = {"classifier": {"arch": classifier.arch, "input_size": classifier.input_size}, "detect": [], "classifier_ms_per_face": {}}
+    results = {
+        "classifier": {"arch": classifier.arch, "input_size": classifier.input_size},
+        "detect": [],
+        "classifier_ms_per_face": {},
+    }
     for threads in map(int, args.threads.split(",")):
         torch.set_num_threads(threads)
         for min_face in map(int, args.min_face_sizes.split(",")):
-            detector = MaskDetector(MtcnnFaceDetector(min_face_size=min_face, weights_dir=default_mtcnn_dir()), classifier)
+            detector = MaskDetector(
+                MtcnnFaceDetector(min_face_size=min_face, weights_dir=default_mtcnn_dir()), classifier
+            )
             for name, frame in frames.items():
                 found = len(detector.detect(frame))
-                row = {"threads": threads, "min_face_size": min_face, "frame": name, "faces_found": found,
-                       **time_ms(lambda: detector.detect(frame), args.repeats)}
+                row = {
+                    "threads": threads,
+                    "min_face_size": min_face,
+                    "frame": name,
+                    "faces_found": found,
+                    **time_ms(lambda: detector.detect(frame), args.repeats),
+                }
                 results["detect"].append(row)
                 print(json.dumps(row), flush=True)
         crops = [cv2.resize(fixture_faces()[0], (classifier.input_size,) * 2)] * 8
         for batch in (1, 8):
             timing = time_ms(lambda: classifier.predict_crops(crops[:batch]), args.repeats * 4)
-            results["classifier_ms_per_face"][f"threads={threads} batch={batch}"] = round(timing["median_ms"] / batch, 2)
+            results["classifier_ms_per_face"][f"threads={threads} batch={batch}"] = round(
+                timing["median_ms"] / batch, 2
+            )
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "speed.json").write_text(json.dumps(results, indent=2))
     lines = ["| threads | min_face_size | frame | faces found | median ms | p90 ms |", "|---|---|---|---|---|---|"]
-    lines += [f"| {r['threads']} | {r['min_face_size']} | {r['frame']} | {r['faces_found']} | {r['median_ms']} | {r['p90_ms']} |" for r in results["detect"]]
+    lines += [
+        f"| {r['threads']} | {r['min_face_size']} | {r['frame']} | {r['faces_found']} | {r['median_ms']} | {r['p90_ms']} |"
+        for r in results["detect"]
+    ]
     lines += ["", "| classifier | ms per face |", "|---|---|"]
     lines += [f"| {k} | {v} |" for k, v in results["classifier_ms_per_face"].items()]
     (RESULTS / "speed.md").write_text("\n".join(lines) + "\n")

@@ -26,16 +26,17 @@ RESULTS = Path(__file__).parent / "results"
 
 def person(i: int) -> SimpleNamespace:
     seen = datetime(2026, 5, 1, 9) + timedelta(seconds=i)
-    return SimpleNamespace(seen_at=seen, ended_at=seen + timedelta(seconds=3), verdict="no_mask", confidence=0.9,
-                           frames_seen=12)
+    return SimpleNamespace(
+        seen_at=seen, ended_at=seen + timedelta(seconds=3), verdict="no_mask", confidence=0.9, frames_seen=12
+    )
 
 
 def main(args) -> dict:
-    from maskwatch.web import create_app
     from maskwatch.config import TestConfig
     from maskwatch.store import queries
     from maskwatch.store.recording import get_recorder
     from maskwatch.store.spool import SightingSpool, SourceRef, SpooledSighting
+    from maskwatch.web import create_app
     from maskwatch.web.server import upgrade_database
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -57,10 +58,14 @@ def main(args) -> dict:
             written = recorder.flush()
             flush_s = time.perf_counter() - started
         recorder.close()
-    return {"puts": args.puts, "put_ms": {"p50": round(percentile(put_ms, 50), 2), "p95": round(percentile(put_ms, 95), 2)},
-            "flush": {"rows": written, "seconds": round(flush_s, 2), "rows_per_s": round(written / flush_s)},
-            "spool_kb_per_1000_rows": round(size_kb / args.rows * 1000, 1),
-            "load_average_1m": round(os.getloadavg()[0], 2), "cpus": os.cpu_count()}
+    return {
+        "puts": args.puts,
+        "put_ms": {"p50": round(percentile(put_ms, 50), 2), "p95": round(percentile(put_ms, 95), 2)},
+        "flush": {"rows": written, "seconds": round(flush_s, 2), "rows_per_s": round(written / flush_s)},
+        "spool_kb_per_1000_rows": round(size_kb / args.rows * 1000, 1),
+        "load_average_1m": round(os.getloadavg()[0], 2),
+        "cpus": os.cpu_count(),
+    }
 
 
 if __name__ == "__main__":

@@ -33,7 +33,7 @@ RESULTS = ROOT / "benchmarks" / "results"
 SIZES = ((400, 300), (4000, 3000))
 
 
-def crowd_photo() -> tuple[str, "object"]:
+def crowd_photo() -> tuple[str, object]:
     scenes = [s for s in load_detector_scenes(data_root(), None) if s.split == "test" and s.source == "kaggle"]
     scene = max(scenes, key=lambda s: len(s.boxes))
     return scene.image.name, scene.read_rgb()
@@ -41,8 +41,9 @@ def crowd_photo() -> tuple[str, "object"]:
 
 def jpeg(rgb, size) -> bytes:
     buf = io.BytesIO()
-    Image.fromarray(cv2.resize(rgb, size, interpolation=cv2.INTER_AREA if size[0] < rgb.shape[1] else cv2.INTER_CUBIC)).save(
-        buf, format="JPEG", quality=90)
+    Image.fromarray(
+        cv2.resize(rgb, size, interpolation=cv2.INTER_AREA if size[0] < rgb.shape[1] else cv2.INTER_CUBIC)
+    ).save(buf, format="JPEG", quality=90)
     return buf.getvalue()
 
 
@@ -71,18 +72,32 @@ def main(argv=None) -> dict:
                     took, answer = upload(server.url, data)
                     seconds.append(took)
                     answers.append(answer)
-                rows.append({"detector": detector, "size": size, "file_kb": round(len(data) / 1024),
-                             "round_trip_ms_median": round(statistics.median(seconds) * 1000),
-                             "server_ms_median": round(statistics.median(a["ms"] for a in answers)),
-                             "faces": len(answers[-1]["faces"]), "min_face_px": answers[-1].get("min_face_px")})
+                rows.append(
+                    {
+                        "detector": detector,
+                        "size": size,
+                        "file_kb": round(len(data) / 1024),
+                        "round_trip_ms_median": round(statistics.median(seconds) * 1000),
+                        "server_ms_median": round(statistics.median(a["ms"] for a in answers)),
+                        "faces": len(answers[-1]["faces"]),
+                        "min_face_px": answers[-1].get("min_face_px"),
+                    }
+                )
                 print(json.dumps(rows[-1]), flush=True)
     result = {"photo": name, "repeats": args.repeats, "rows": rows}
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "upload_round_trip.json").write_text(json.dumps(result, indent=2) + "\n")
-    lines = [f"# Upload round trip ({name}, held-out; median of {args.repeats})", "",
-             "| detector | picture | file KB | round trip ms | server detect ms | faces | min_face_px |", "|---|---|---|---|---|---|---|"]
-    lines += [f"| {r['detector']} | {r['size']} | {r['file_kb']} | {r['round_trip_ms_median']} | {r['server_ms_median']} | "
-              f"{r['faces']} | {r['min_face_px']} |" for r in rows]
+    lines = [
+        f"# Upload round trip ({name}, held-out; median of {args.repeats})",
+        "",
+        "| detector | picture | file KB | round trip ms | server detect ms | faces | min_face_px |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {r['detector']} | {r['size']} | {r['file_kb']} | {r['round_trip_ms_median']} | {r['server_ms_median']} | "
+        f"{r['faces']} | {r['min_face_px']} |"
+        for r in rows
+    ]
     (RESULTS / "upload_round_trip.md").write_text("\n".join(lines) + "\n")
     return result
 

@@ -58,19 +58,33 @@ def bench_live(server: ServedApp, clients: int, seconds: float) -> dict:
         t.join()
     rtts = [v for r in results for v in r["rtts"][2:]]  # first frames warm up
     detect = [v for r in results for v in r["server_ms"][2:]]
-    return {"clients": clients, "fps_per_client": [round(r["fps"], 2) for r in results],
-            "rtt_p50_ms": round(percentile(rtts, 50), 1), "rtt_p95_ms": round(percentile(rtts, 95), 1),
-            "detect_p50_ms": round(percentile(detect, 50), 1),
-            "overhead_p50_ms": round(percentile(np.subtract(rtts, detect), 50), 1)}
+    return {
+        "clients": clients,
+        "fps_per_client": [round(r["fps"], 2) for r in results],
+        "rtt_p50_ms": round(percentile(rtts, 50), 1),
+        "rtt_p95_ms": round(percentile(rtts, 95), 1),
+        "detect_p50_ms": round(percentile(detect, 50), 1),
+        "overhead_p50_ms": round(percentile(np.subtract(rtts, detect), 50), 1),
+    }
 
 
 def bench_video(server: ServedApp, seconds: int, fps: int = 30) -> dict:
     path = write_clip(Path(tempfile.mkdtemp()) / "clip.mp4", seconds, fps)
     boundary = "benchmarkboundary"
-    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"clip.mp4\"\r\n"
-            "Content-Type: video/mp4\r\n\r\n").encode() + path.read_bytes() + f"\r\n--{boundary}--\r\n".encode()
-    request = urllib.request.Request(server.url + "/api/videos", data=body, method="POST",
-                                     headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="clip.mp4"\r\n'
+            "Content-Type: video/mp4\r\n\r\n"
+        ).encode()
+        + path.read_bytes()
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    request = urllib.request.Request(
+        server.url + "/api/videos",
+        data=body,
+        method="POST",
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
     started = time.perf_counter()
     with urllib.request.urlopen(request) as response:
         job = json.loads(response.read())
@@ -81,21 +95,32 @@ def bench_video(server: ServedApp, seconds: int, fps: int = 30) -> dict:
     elapsed = time.perf_counter() - started
     with urllib.request.urlopen(f"{server.url}/api/jobs/{job['id']}/results") as response:
         results = json.loads(response.read())
-    return {"status": job["status"], "video_seconds": seconds, "fps": fps, "elapsed_s": round(elapsed, 2),
-            "times_real_time": round(seconds / elapsed, 2), "people": len(results["people"])}
+    return {
+        "status": job["status"],
+        "video_seconds": seconds,
+        "fps": fps,
+        "elapsed_s": round(elapsed, 2),
+        "times_real_time": round(seconds / elapsed, 2),
+        "people": len(results["people"]),
+    }
 
 
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--seconds", type=float, default=15, help="live: seconds per run")
     p.add_argument("--video-seconds", type=int, default=10)
-    p.add_argument("--min-face-size", type=int, default=None, help="MIN_FACE_SIZE for the server (default: its default)")
+    p.add_argument(
+        "--min-face-size", type=int, default=None, help="MIN_FACE_SIZE for the server (default: its default)"
+    )
     p.add_argument("--out", default=str(RESULTS / "web.json"))
     args = p.parse_args(argv)
     env = {"MIN_FACE_SIZE": str(args.min_face_size)} if args.min_face_size else {}
     with tempfile.TemporaryDirectory() as tmp, ServedApp(Path(tmp) / "instance", env=env) as server:
-        report = {"load_average_before": os.getloadavg(), "rss_mb_model_loaded": round(server.rss_mb(), 1),
-                  "min_face_size": args.min_face_size or "server default"}
+        report = {
+            "load_average_before": os.getloadavg(),
+            "rss_mb_model_loaded": round(server.rss_mb(), 1),
+            "min_face_size": args.min_face_size or "server default",
+        }
         report["live"] = [bench_live(server, n, args.seconds) for n in (1, 2)]
         report["video"] = bench_video(server, args.video_seconds)
         report["rss_mb_after"] = round(server.rss_mb(), 1)

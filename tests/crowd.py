@@ -31,11 +31,14 @@ def paste_face(canvas: np.ndarray, photo: np.ndarray, box, side: int, at: tuple[
     cx1, cy1 = max(0, int(x1 - margin)), max(0, int(y1 - margin))
     cx2, cy2 = min(photo.shape[1], int(x2 + margin)), min(photo.shape[0], int(y2 + margin))
     scale = side / (x2 - x1)
-    patch = cv2.resize(photo[cy1:cy2, cx1:cx2], (max(1, round((cx2 - cx1) * scale)), max(1, round((cy2 - cy1) * scale))),
-                       interpolation=cv2.INTER_AREA)
+    patch = cv2.resize(
+        photo[cy1:cy2, cx1:cx2],
+        (max(1, round((cx2 - cx1) * scale)), max(1, round((cy2 - cy1) * scale))),
+        interpolation=cv2.INTER_AREA,
+    )
     px, py = at
     h, w = patch.shape[:2]
-    canvas[py:py + h, px:px + w] = patch[: canvas.shape[0] - py, : canvas.shape[1] - px]
+    canvas[py : py + h, px : px + w] = patch[: canvas.shape[0] - py, : canvas.shape[1] - px]
     return (px + (x1 - cx1) * scale, py + (y1 - cy1) * scale, px + (x2 - cx1) * scale, py + (y2 - cy1) * scale)
 
 

@@ -3,8 +3,17 @@
 import numpy as np
 import pytest
 
-from maskwatch.training.calibration import (expected_calibration_error, fit_class_bias, fit_temperature, macro_f1,
-                                            plot_reliability, reliability_bins, softmax, unknown_threshold, with_bias)
+from maskwatch.training.calibration import (
+    expected_calibration_error,
+    fit_class_bias,
+    fit_temperature,
+    macro_f1,
+    plot_reliability,
+    reliability_bins,
+    softmax,
+    unknown_threshold,
+    with_bias,
+)
 
 
 def _overconfident(n=4000, seed=0):

@@ -34,7 +34,9 @@ def test_json_output_follows_the_documented_format(run_cli, image_file, astronau
         assert face["label"] in ("mask", "no_mask", "incorrect", "unknown")
         assert 0 <= face["score"] <= 1 and 0 <= face["face_score"] <= 1
     # her face is there and bare (our detector also takes the round mission patch on her suit for one)
-    (face,) = [f for f in result["faces"] if 150 < f["box"][0] < f["box"][2] < 300 and 40 < f["box"][1] < f["box"][3] < 200]
+    (face,) = [
+        f for f in result["faces"] if 150 < f["box"][0] < f["box"][2] < 300 and 40 < f["box"][1] < f["box"][3] < 200
+    ]
     assert face["label"] == "no_mask"
 
 
@@ -85,7 +87,9 @@ def test_video_gives_one_line_per_processed_frame(run_cli, tmp_path, astronaut):
     assert code == 0, err
     frames = [json.loads(line) for line in out.strip().splitlines()]
     assert [f["frame"] for f in frames] == [0, 2, 4]
-    on_her_face = [[g for g in f["faces"] if 150 < g["box"][0] < g["box"][2] < 300 and 40 < g["box"][1] < g["box"][3] < 200]
-                   for f in frames]
+    on_her_face = [
+        [g for g in f["faces"] if 150 < g["box"][0] < g["box"][2] < 300 and 40 < g["box"][1] < g["box"][3] < 200]
+        for f in frames
+    ]
     assert all(len(found) == 1 for found in on_her_face)
     assert (tmp_path / "out" / "clip_annotated.mp4").stat().st_size > 0

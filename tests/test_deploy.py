@@ -41,8 +41,10 @@ def test_every_service_has_a_health_check_and_web_waits_for_healthy_backends(com
     for name, service in services.items():
         check = service["healthcheck"]["test"]
         assert check[0] in ("CMD", "CMD-SHELL") and len(check) > 1, name
-    assert services["web"]["depends_on"] == {"mysql": {"condition": "service_healthy"},
-                                             "redis": {"condition": "service_healthy"}}
+    assert services["web"]["depends_on"] == {
+        "mysql": {"condition": "service_healthy"},
+        "redis": {"condition": "service_healthy"},
+    }
     assert services["worker"]["depends_on"]["redis"]["condition"] == "service_healthy"
     assert "/api/health" in " ".join(services["web"]["healthcheck"]["test"])
 
@@ -59,7 +61,10 @@ def test_configuration_through_environment_variables(compose):
     services = compose["services"]
     for name in ("web", "worker"):
         env = env_of(services[name])
-        assert env["DATABASE_URL"].startswith("mysql+pymysql://maskwatch:") and "@mysql:3306/maskwatch" in env["DATABASE_URL"]
+        assert (
+            env["DATABASE_URL"].startswith("mysql+pymysql://maskwatch:")
+            and "@mysql:3306/maskwatch" in env["DATABASE_URL"]
+        )
         assert env["REDIS_URL"] == "redis://redis:6379/0"
         assert env["MASKWATCH_INSTANCE"] == "/data"
         # every variable is a setting (a typo would be silently ignored otherwise), and the values compose gives
@@ -68,7 +73,9 @@ def test_configuration_through_environment_variables(compose):
         Config({n: re.sub(r"\$\{\w+:-([^}]*)\}", r"\1", str(v)) for n, v in env.items()})
     mysql = env_of(services["mysql"])
     assert mysql["MYSQL_DATABASE"] == "maskwatch" and mysql["MYSQL_USER"] == "maskwatch"
-    assert "${MYSQL_PASSWORD" in mysql["MYSQL_PASSWORD"] and "${MYSQL_PASSWORD" in env_of(services["web"])["DATABASE_URL"]
+    assert (
+        "${MYSQL_PASSWORD" in mysql["MYSQL_PASSWORD"] and "${MYSQL_PASSWORD" in env_of(services["web"])["DATABASE_URL"]
+    )
 
 
 def test_volumes_for_the_database_redis_and_uploads(compose):

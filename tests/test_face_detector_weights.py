@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from maskwatch.config import Config
-from maskwatch.detection.factory import build_face_detector, operating_threshold
 from maskwatch.detection.faces import PyramidFaceDetector
+from maskwatch.detection.factory import build_face_detector, operating_threshold
 from maskwatch.detection.profiles import PICTURE, profiles_from_config
 from maskwatch.paths import default_face_detector_path
 from maskwatch.training.metrics import iou_matrix
@@ -92,7 +92,9 @@ def test_the_onnx_and_torch_weights_agree(crowd):
     by_onnx = PyramidFaceDetector(default_face_detector_path(), min_score=0.3).detect(crowd[0])
     by_torch = PyramidFaceDetector(torch_weights, min_score=0.3).detect(crowd[0])
     assert len(by_onnx) == len(by_torch) > 0
-    overlap = iou_matrix(np.array([f.box for f in by_onnx], np.float32), np.array([f.box for f in by_torch], np.float32))
+    overlap = iou_matrix(
+        np.array([f.box for f in by_onnx], np.float32), np.array([f.box for f in by_torch], np.float32)
+    )
     assert (overlap.max(1) > 0.98).all()
     np.testing.assert_allclose(sorted(f.score for f in by_onnx), sorted(f.score for f in by_torch), atol=1e-3)
 

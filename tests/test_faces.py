@@ -52,11 +52,14 @@ def test_batch_detection_matches_single_frames(face_detector, astronaut):
     assert abs(mirrored_x1 - single[0].box[0]) < 6
 
 
-@pytest.mark.parametrize("shape, max_side, upscale_below, expected", [
-    ((480, 640), None, None, 1.0),
-    ((720, 1280), 640, None, 0.5),
-    ((366, 512), None, 1024, 2.0),
-    ((720, 1280), None, 1024, 1.0),
-])
+@pytest.mark.parametrize(
+    "shape, max_side, upscale_below, expected",
+    [
+        ((480, 640), None, None, 1.0),
+        ((720, 1280), 640, None, 0.5),
+        ((366, 512), None, 1024, 2.0),
+        ((720, 1280), None, 1024, 1.0),
+    ],
+)
 def test_frame_scale(shape, max_side, upscale_below, expected):
     assert frame_scale(*shape, max_side, upscale_below) == pytest.approx(expected)

@@ -14,11 +14,21 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from maskwatch.web.live import frame_bytes
 from maskwatch.media import MediaError, decode_image, iter_video_frames, probe_video
 from maskwatch.media.video import DEFAULT_MAX_VIDEO_PIXELS, MAX_FPS
-from maskwatch_testing.fuzzing import (MEDIA_ERROR_CODES, VIDEO_MAGIC, any_image_bytes, edits, fuzz, gradient,
-                                       magic_then_noise, mutate, mutated_bytes, socket_values)
+from maskwatch.web.live import frame_bytes
+from maskwatch_testing.fuzzing import (
+    MEDIA_ERROR_CODES,
+    VIDEO_MAGIC,
+    any_image_bytes,
+    edits,
+    fuzz,
+    gradient,
+    magic_then_noise,
+    mutate,
+    mutated_bytes,
+    socket_values,
+)
 
 MAX_PIXELS = 1_000_000  # small enough that a fuzzed header claiming more is refused, not decoded
 
@@ -60,9 +70,24 @@ def test_frame_bytes_gives_bytes_or_a_media_error(message):
 
 # --- videos: mutated real files written to disk --------------------------------------------------
 
+
 def ffmpeg_clip(path, *codec: str) -> bytes:
-    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi",
-                    "-i", "testsrc=s=32x24:r=5:d=1", *codec, str(path)], check=True)
+    subprocess.run(
+        [
+            imageio_ffmpeg.get_ffmpeg_exe(),
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=s=32x24:r=5:d=1",
+            *codec,
+            str(path),
+        ],
+        check=True,
+    )
     return path.read_bytes()
 
 
@@ -75,10 +100,12 @@ def video_seeds(tmp_path_factory) -> list[bytes]:
     for i in range(5):
         writer.write(np.roll(gradient(), i, axis=1))
     writer.release()
-    return [ffmpeg_clip(folder / "a.mp4", "-c:v", "libx264", "-preset", "ultrafast"),
-            ffmpeg_clip(folder / "b.mp4", "-c:v", "mpeg4"),
-            ffmpeg_clip(folder / "c.webm", "-c:v", "libvpx", "-b:v", "50k"),
-            avi.read_bytes()]
+    return [
+        ffmpeg_clip(folder / "a.mp4", "-c:v", "libx264", "-preset", "ultrafast"),
+        ffmpeg_clip(folder / "b.mp4", "-c:v", "mpeg4"),
+        ffmpeg_clip(folder / "c.webm", "-c:v", "libvpx", "-b:v", "50k"),
+        avi.read_bytes(),
+    ]
 
 
 def probe_and_read(path) -> str:

@@ -24,8 +24,17 @@ from maskwatch_testing.served import free_port
 
 REPO = Path(__file__).resolve().parents[1]
 #: Settings that would point the installed package back into a checkout.
-CHECKOUT_SETTINGS = ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "MASKWATCH_MODELS", "MASKWATCH_INSTANCE",
-                     "MASKWATCH_DATA", "MODEL_PATH", "FACE_DETECTOR_PATH", "FRONTEND_DIST")
+CHECKOUT_SETTINGS = (
+    "PYTHONPATH",
+    "PYTHONHOME",
+    "VIRTUAL_ENV",
+    "MASKWATCH_MODELS",
+    "MASKWATCH_INSTANCE",
+    "MASKWATCH_DATA",
+    "MODEL_PATH",
+    "FACE_DETECTOR_PATH",
+    "FRONTEND_DIST",
+)
 STAND_IN_INDEX = "<!doctype html><title>MaskWatch</title><div id=app>stand-in front end</div>"
 
 
@@ -45,8 +54,16 @@ def checkout_sources(dest: Path) -> None:
     """The checkout's files as a fresh clone has them (tracked and new, not ignored), and its frontend/dist:
     the build leaves the checkout untouched and sees no build/ left by another one."""
     try:
-        listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=REPO,
-                                capture_output=True, check=True).stdout.decode().split("\0")
+        listed = (
+            subprocess.run(
+                ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+                cwd=REPO,
+                capture_output=True,
+                check=True,
+            )
+            .stdout.decode()
+            .split("\0")
+        )
     except (OSError, subprocess.CalledProcessError) as exc:
         pytest.skip(f"needs the repository's git checkout to list its files: {exc}")
     for name in filter(None, listed):
@@ -76,18 +93,34 @@ def installed(tmp_path_factory) -> Installed:
     index_html = (dist / "index.html").read_text()
 
     python = sys.executable
-    run_checked([python, "-c", f"from setuptools import build_meta; build_meta.build_sdist({str(tmp / 'sdist')!r})"],
-                cwd=src)
+    run_checked(
+        [python, "-c", f"from setuptools import build_meta; build_meta.build_sdist({str(tmp / 'sdist')!r})"], cwd=src
+    )
     (sdist,) = (tmp / "sdist").glob("maskwatch-*.tar.gz")
-    run_checked([python, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-cache-dir",
-                 "--disable-pip-version-check", "-w", str(tmp / "wheel"), str(sdist)], cwd=tmp)
+    run_checked(
+        [
+            python,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-cache-dir",
+            "--disable-pip-version-check",
+            "-w",
+            str(tmp / "wheel"),
+            str(sdist),
+        ],
+        cwd=tmp,
+    )
     (wheel,) = (tmp / "wheel").glob("maskwatch-*.whl")
 
     venv = tmp / "venv"
     run_checked([python, "-m", "venv", "--without-pip", str(venv)])
     new_python = str(venv / "bin" / "python")
-    site_packages = Path(run_checked([new_python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"])
-                         .stdout.strip())
+    site_packages = Path(
+        run_checked([new_python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"]).stdout.strip()
+    )
     # This venv's dependencies (torch and all) after the new venv's own site-packages. A directory named in a
     # .pth file is only put on sys.path: the .pth files inside it (the editable maskwatch's) are not read.
     borrowed = dict.fromkeys(site.getsitepackages())
@@ -95,8 +128,21 @@ def installed(tmp_path_factory) -> Installed:
     env = {k: v for k, v in os.environ.items() if k not in CHECKOUT_SETTINGS}
     env.update(OMP_NUM_THREADS="1", PATH=f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}")
     # --ignore-installed: pip must not look at (or try to remove) the editable maskwatch it sees through the .pth
-    run_checked([new_python, "-m", "pip", "install", "--no-deps", "--no-index", "--ignore-installed", "--no-cache-dir",
-                 "--disable-pip-version-check", str(wheel)], env=env)
+    run_checked(
+        [
+            new_python,
+            "-m",
+            "pip",
+            "install",
+            "--no-deps",
+            "--no-index",
+            "--ignore-installed",
+            "--no-cache-dir",
+            "--disable-pip-version-check",
+            str(wheel),
+        ],
+        env=env,
+    )
     work = tmp / "work"
     work.mkdir()
     return Installed(venv, site_packages, work, index_html, env)
@@ -117,8 +163,9 @@ def test_the_installed_package_finds_its_files_inside_itself(installed):
     assert found["checkout"] is None
     data = package / "_data"
     assert Path(found["migrations"]) == data / "migrations"
-    assert sorted(p.name for p in (data / "migrations" / "versions").glob("*.py")) == \
-        sorted(p.name for p in (REPO / "migrations" / "versions").glob("*.py"))
+    assert sorted(p.name for p in (data / "migrations" / "versions").glob("*.py")) == sorted(
+        p.name for p in (REPO / "migrations" / "versions").glob("*.py")
+    )
     assert Path(found["models"]) == data / "models"
     for key in ("classifier", "face_detector", "mtcnn"):
         assert Path(found[key]).exists() and Path(found[key]).is_relative_to(data), key
@@ -136,8 +183,11 @@ def test_detect_runs_from_the_installed_package(installed, astronaut):
     assert done.returncode == 0, done.stderr[-3000:]
     (result,) = [json.loads(line) for line in done.stdout.splitlines()]
     x1, y1, x2, y2 = ASTRONAUT_FACE
-    assert [f for f in result["faces"] if x1 - 30 < f["box"][0] < f["box"][2] < x2 + 30
-            and y1 - 30 < f["box"][1] < f["box"][3] < y2 + 30], result
+    assert [
+        f
+        for f in result["faces"]
+        if x1 - 30 < f["box"][0] < f["box"][2] < x2 + 30 and y1 - 30 < f["box"][1] < f["box"][3] < y2 + 30
+    ], result
     assert not (installed.work / "instance").exists()  # detecting needs no instance folder
 
 
@@ -146,8 +196,13 @@ def test_serve_runs_from_the_installed_package(installed):
     url = f"http://127.0.0.1:{port}"
     log_path = installed.work / "serve.log"
     with log_path.open("wb") as log:
-        server = subprocess.Popen(["maskwatch", "serve", "--host", "127.0.0.1", "--port", str(port)],
-                                  cwd=installed.work, env=installed.env, stdout=log, stderr=subprocess.STDOUT)
+        server = subprocess.Popen(
+            ["maskwatch", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            cwd=installed.work,
+            env=installed.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     try:
         deadline = time.monotonic() + 120
         while True:
@@ -181,7 +236,11 @@ def test_a_checkout_keeps_its_files_at_its_root(monkeypatch):
     for name in CHECKOUT_SETTINGS:
         monkeypatch.delenv(name, raising=False)
     assert paths.CHECKOUT_ROOT == REPO == paths.REPO_ROOT
-    assert (paths.migrations_dir(), paths.models_dir(), paths.frontend_dist(), paths.default_instance_dir()) == \
-        (REPO / "migrations", REPO / "models", REPO / "frontend" / "dist", REPO / "instance")
+    assert (paths.migrations_dir(), paths.models_dir(), paths.frontend_dist(), paths.default_instance_dir()) == (
+        REPO / "migrations",
+        REPO / "models",
+        REPO / "frontend" / "dist",
+        REPO / "instance",
+    )
     assert paths.default_classifier_path() == REPO / "models" / "mask_classifier.pt"
     assert paths.default_face_detector_path() == REPO / "models" / "face_detector.onnx"

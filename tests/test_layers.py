@@ -11,11 +11,37 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "backend" / "maskwatch"
 
 #: Packages and modules below the web layer (package-relative paths, "x/" for a package).
-CORE = ("detection/", "tracking.py", "monitor.py", "alerts.py", "publishing.py", "media/", "store/", "training/",
-        "jobs/", "config.py", "paths.py", "errors.py", "memory.py", "detector_service.py", "retention.py")
+CORE = (
+    "detection/",
+    "tracking.py",
+    "monitor.py",
+    "alerts.py",
+    "publishing.py",
+    "media/",
+    "store/",
+    "training/",
+    "jobs/",
+    "config.py",
+    "paths.py",
+    "errors.py",
+    "memory.py",
+    "detector_service.py",
+    "retention.py",
+)
 #: Of those, the ones that need no Flask at all (pure pipeline and models).
-FRAMEWORK_FREE = ("detection/", "tracking.py", "monitor.py", "alerts.py", "publishing.py", "media/", "training/",
-                  "config.py", "paths.py", "errors.py", "memory.py")
+FRAMEWORK_FREE = (
+    "detection/",
+    "tracking.py",
+    "monitor.py",
+    "alerts.py",
+    "publishing.py",
+    "media/",
+    "training/",
+    "config.py",
+    "paths.py",
+    "errors.py",
+    "memory.py",
+)
 #: What only web/ may import.
 WEB_ONLY = ("flask_socketio", "socketio", "flask_smorest", "flask_limiter", "gunicorn", "maskwatch.web")
 FLASK = ("flask", "flask_sqlalchemy", "flask_migrate", "werkzeug")
@@ -36,7 +62,7 @@ def imported(path: Path, name: str | None = None) -> set[str]:
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
-            base = package[:len(package) - node.level + 1] if node.level else []
+            base = package[: len(package) - node.level + 1] if node.level else []
             module = ".".join(base + ([node.module] if node.module else []))
             names.add(module)
             names.update(f"{module}.{alias.name}" for alias in node.names)  # `from . import live` imports a module
@@ -53,7 +79,9 @@ def files(prefixes) -> list[Path]:
 
 
 def offending(path: Path, forbidden, name: str | None = None) -> list[str]:
-    return sorted(name for name in imported(path, name) if any(name == f or name.startswith(f + ".") for f in forbidden))
+    return sorted(
+        name for name in imported(path, name) if any(name == f or name.startswith(f + ".") for f in forbidden)
+    )
 
 
 @pytest.mark.parametrize("path", files(CORE), ids=lambda p: p.relative_to(PACKAGE).as_posix())
@@ -76,15 +104,18 @@ def test_the_checker_sees_a_web_import(tmp_path):
 
 def test_socketio_names_live_in_one_module():
     """'/live' and '/jobs' are spelled once, in web/events.py."""
-    spelled = [path.relative_to(PACKAGE).as_posix() for path in PACKAGE.rglob("*.py")
-               if '"/live"' in path.read_text() or '"/jobs"' in path.read_text()]
+    spelled = [
+        path.relative_to(PACKAGE).as_posix()
+        for path in PACKAGE.rglob("*.py")
+        if '"/live"' in path.read_text() or '"/jobs"' in path.read_text()
+    ]
     assert spelled == ["web/events.py"]
 
 
 def test_the_readme_layout_names_every_module_and_package_of_the_tree():
     readme = (PACKAGE.parents[1] / "README.md").read_text()
-    layout = readme[readme.index("## Layout"):]
-    layout = layout[:layout.index("```", layout.index("```") + 3)]
+    layout = readme[readme.index("## Layout") :]
+    layout = layout[: layout.index("```", layout.index("```") + 3)]
     paths, mentioned = set(), set()
     for word in layout.replace(",", " ").replace(":", " ").split():
         if word.startswith("backend/maskwatch/"):

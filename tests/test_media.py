@@ -31,12 +31,15 @@ def test_decoded_pixels_are_rgb(astronaut):
     assert np.array_equal(decoded, astronaut)
 
 
-@pytest.mark.parametrize("data, code", [
-    (b"", "empty"),
-    (b"hello, this is text pretending to be a photo", "unsupported_type"),
-    (b"GIF89a" + b"\0" * 100, "unsupported_type"),
-    (png_header_claiming(30000, 30000), "too_many_pixels"),
-])
+@pytest.mark.parametrize(
+    "data, code",
+    [
+        (b"", "empty"),
+        (b"hello, this is text pretending to be a photo", "unsupported_type"),
+        (b"GIF89a" + b"\0" * 100, "unsupported_type"),
+        (png_header_claiming(30000, 30000), "too_many_pixels"),
+    ],
+)
 def test_rejects_bad_bytes_with_a_reason(data, code):
     with pytest.raises(MediaError) as info:
         decode_image(data)

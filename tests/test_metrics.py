@@ -32,14 +32,18 @@ def preds(*pairs):
 
 # ------------------------------------------------------------------------------------------- IoU
 
-@pytest.mark.parametrize("a, b, expected", [
-    (FACE_A, FACE_A, 1.0),
-    (FACE_A, [5, 0, 15, 10], 50 / 150),
-    (FACE_A, [0, 0, 5, 5], 25 / 100),
-    (FACE_A, [10, 0, 20, 10], 0.0),          # touching edges
-    (FACE_A, FAR, 0.0),
-    ([5, 5, 5, 5], [5, 5, 5, 5], 0.0),       # degenerate: no division by zero
-])
+
+@pytest.mark.parametrize(
+    "a, b, expected",
+    [
+        (FACE_A, FACE_A, 1.0),
+        (FACE_A, [5, 0, 15, 10], 50 / 150),
+        (FACE_A, [0, 0, 5, 5], 25 / 100),
+        (FACE_A, [10, 0, 20, 10], 0.0),  # touching edges
+        (FACE_A, FAR, 0.0),
+        ([5, 5, 5, 5], [5, 5, 5, 5], 0.0),  # degenerate: no division by zero
+    ],
+)
 def test_iou_known_boxes(a, b, expected):
     assert iou_matrix([a], [b])[0, 0] == pytest.approx(expected)
     assert iou_matrix([b], [a])[0, 0] == pytest.approx(expected)
@@ -60,30 +64,39 @@ NEAR_A = [0, 0, 10, 10]
 NEAR_B = [2, 0, 12, 10]
 
 
-@pytest.mark.parametrize("predictions, gts, expected_ap", [
-    pytest.param([preds((FACE_A, 0.9), (FACE_B, 0.8))], [[FACE_A, FACE_B]], 1.0, id="perfect"),
-    pytest.param([preds((FAR, 0.9), (FACE_A, 0.8))], [[FACE_A]], 0.5, id="fp-above-only-tp"),
-    pytest.param([preds((FACE_A, 0.9), (FAR, 0.8))], [[FACE_A]], 1.0, id="fp-below-tp"),
-    pytest.param([preds((FACE_A, 0.9))], [[FACE_A, FACE_B]], 0.5, id="missed-face"),
-    # TP, duplicate of A (FP), TP: 0.5 * 1 + 0.5 * 2/3
-    pytest.param([preds((FACE_A, 0.9), ([0, 0, 10, 11], 0.8), (FACE_B, 0.7))], [[FACE_A, FACE_B]], 5 / 6,
-                 id="duplicate-is-fp"),
-    # a box matching GT of another image does not count
-    pytest.param([preds(), preds((FACE_A, 0.9))], [[FACE_A], []], 0.0, id="other-image"),
-    pytest.param([preds((FACE_A, 0.5)), preds((FACE_B, 0.9))], [[FACE_A], [FACE_B]], 1.0, id="two-images"),
-    pytest.param([preds((FACE_A, 0.9)), preds()], [[FACE_A], [FACE_B]], 0.5, id="empty-image"),
-    pytest.param([preds(([0.5, 0, 10.5, 10], 0.9), (NEAR_A, 0.8))], [[NEAR_A, NEAR_B]], 1.0,
-                 id="greedy-next-unmatched"),
-    pytest.param([preds()], [[FACE_A]], 0.0, id="no-predictions"),
-])
+@pytest.mark.parametrize(
+    "predictions, gts, expected_ap",
+    [
+        pytest.param([preds((FACE_A, 0.9), (FACE_B, 0.8))], [[FACE_A, FACE_B]], 1.0, id="perfect"),
+        pytest.param([preds((FAR, 0.9), (FACE_A, 0.8))], [[FACE_A]], 0.5, id="fp-above-only-tp"),
+        pytest.param([preds((FACE_A, 0.9), (FAR, 0.8))], [[FACE_A]], 1.0, id="fp-below-tp"),
+        pytest.param([preds((FACE_A, 0.9))], [[FACE_A, FACE_B]], 0.5, id="missed-face"),
+        # TP, duplicate of A (FP), TP: 0.5 * 1 + 0.5 * 2/3
+        pytest.param(
+            [preds((FACE_A, 0.9), ([0, 0, 10, 11], 0.8), (FACE_B, 0.7))],
+            [[FACE_A, FACE_B]],
+            5 / 6,
+            id="duplicate-is-fp",
+        ),
+        # a box matching GT of another image does not count
+        pytest.param([preds(), preds((FACE_A, 0.9))], [[FACE_A], []], 0.0, id="other-image"),
+        pytest.param([preds((FACE_A, 0.5)), preds((FACE_B, 0.9))], [[FACE_A], [FACE_B]], 1.0, id="two-images"),
+        pytest.param([preds((FACE_A, 0.9)), preds()], [[FACE_A], [FACE_B]], 0.5, id="empty-image"),
+        pytest.param(
+            [preds(([0.5, 0, 10.5, 10], 0.9), (NEAR_A, 0.8))], [[NEAR_A, NEAR_B]], 1.0, id="greedy-next-unmatched"
+        ),
+        pytest.param([preds()], [[FACE_A]], 0.0, id="no-predictions"),
+    ],
+)
 def test_average_precision(predictions, gts, expected_ap):
     result = average_precision(predictions, [np.array(g, float).reshape(-1, 4) for g in gts])
     assert result.ap == pytest.approx(expected_ap)
 
 
 def test_duplicate_detection_curves_and_matches():
-    r = average_precision([preds((FACE_A, 0.9), ([0, 0, 10, 11], 0.8), (FACE_B, 0.7))],
-                          [np.array([FACE_A, FACE_B, FAR], float)])
+    r = average_precision(
+        [preds((FACE_A, 0.9), ([0, 0, 10, 11], 0.8), (FACE_B, 0.7))], [np.array([FACE_A, FACE_B, FAR], float)]
+    )
     np.testing.assert_allclose(r.precision, [1, 1 / 2, 2 / 3])
     np.testing.assert_allclose(r.recall, [1 / 3, 1 / 3, 2 / 3])
     assert r.n_gt == 3
@@ -103,24 +116,39 @@ def test_no_ground_truth_gives_none():
 
 def test_ap_uses_precision_envelope():
     # TP FP FP TP over 2 GT: precision [1, .5, .33, .5]; envelope at recall 1 is 0.5, not 0.33
-    r = average_precision([preds((FACE_A, 0.9), (FAR, 0.8), ([200, 200, 210, 210], 0.7), (FACE_B, 0.6))],
-                          [np.array([FACE_A, FACE_B], float)])
+    r = average_precision(
+        [preds((FACE_A, 0.9), (FAR, 0.8), ([200, 200, 210, 210], 0.7), (FACE_B, 0.6))],
+        [np.array([FACE_A, FACE_B], float)],
+    )
     assert r.ap == pytest.approx(0.5 * 1 + 0.5 * 0.5)
 
 
 # --------------------------------------------------------------------------------- recall by size
+
 
 def test_face_size_is_geometric_mean_of_sides():
     np.testing.assert_allclose(face_size([[0, 0, 8, 32], [10, 10, 20, 20]]), [16, 10])
 
 
 def test_recall_by_size_buckets():
-    gts = [np.array([[0, 0, 10, 10],      # 10   <16   matched
-                     [0, 0, 8, 32],       # 16   16-32 (bin edge goes up; max side would say 32)
-                     [0, 0, 20, 20]], float),  # 20 16-32 matched
-           np.array([[0, 0, 40, 40],      # 40   32-64
-                     [0, 0, 100, 100],    # 100  >=64  matched
-                     [0, 0, 64, 64]], float)]  # 64 >=64
+    gts = [
+        np.array(
+            [
+                [0, 0, 10, 10],  # 10   <16   matched
+                [0, 0, 8, 32],  # 16   16-32 (bin edge goes up; max side would say 32)
+                [0, 0, 20, 20],
+            ],
+            float,
+        ),  # 20 16-32 matched
+        np.array(
+            [
+                [0, 0, 40, 40],  # 40   32-64
+                [0, 0, 100, 100],  # 100  >=64  matched
+                [0, 0, 64, 64],
+            ],
+            float,
+        ),
+    ]  # 64 >=64
     matched = [np.array([True, False, True]), np.array([False, True, False])]
     assert recall_by_size(gts, matched) == {
         "<16": {"n": 1, "recall": 1.0},
@@ -139,9 +167,14 @@ def test_recall_by_size_empty_bin_is_none():
 
 # ----------------------------------------------------------------------------- detection report
 
+
 def _det(boxes, scores, labels, class_scores):
-    return {"boxes": np.array(boxes, float).reshape(-1, 4), "scores": np.array(scores, float),
-            "labels": labels, "class_scores": np.array(class_scores, float)}
+    return {
+        "boxes": np.array(boxes, float).reshape(-1, 4),
+        "scores": np.array(scores, float),
+        "labels": labels,
+        "class_scores": np.array(class_scores, float),
+    }
 
 
 def _gt(boxes, labels):
@@ -149,16 +182,22 @@ def _gt(boxes, labels):
 
 
 def test_detection_report_hand_computed():
-    gts = [_gt([[0, 0, 20, 20], [50, 50, 80, 80]], ["mask", "no_mask"]),
-           _gt([[10, 10, 40, 40], [60, 60, 90, 90]], ["mask", "incorrect"])]
+    gts = [
+        _gt([[0, 0, 20, 20], [50, 50, 80, 80]], ["mask", "no_mask"]),
+        _gt([[10, 10, 40, 40], [60, 60, 90, 90]], ["mask", "incorrect"]),
+    ]
     predictions = [
         # the no_mask face is found but labelled mask: a mask FP, and no_mask gets no detection
         _det([[0, 0, 20, 20], [50, 50, 80, 80]], [0.99, 0.95], ["mask", "mask"], [0.9, 0.6]),
-        _det([[10, 10, 40, 40], [60, 60, 90, 90], [100, 100, 120, 120]], [0.9, 0.85, 0.3],
-             ["mask", "incorrect", "incorrect"], [0.5, 0.7, 0.8]),
+        _det(
+            [[10, 10, 40, 40], [60, 60, 90, 90], [100, 100, 120, 120]],
+            [0.9, 0.85, 0.3],
+            ["mask", "incorrect", "incorrect"],
+            [0.5, 0.7, 0.8],
+        ),
     ]
     r = detection_report(predictions, gts)
-    assert r["face_ap"] == pytest.approx(1.0)           # 4 TPs, then the FP
+    assert r["face_ap"] == pytest.approx(1.0)  # 4 TPs, then the FP
     assert r["face_recall"] == pytest.approx(1.0)
     # mask ranked by class score: TP .9, FP .6, TP .5
     assert r["ap_per_class"]["mask"] == pytest.approx(5 / 6)
@@ -185,13 +224,17 @@ def test_detection_report_class_without_gt_is_left_out_of_mean():
 
 # ------------------------------------------------------------------------------------------- ROC
 
-@pytest.mark.parametrize("y, scores, expected", [
-    pytest.param([0, 0, 1, 1], [0.1, 0.2, 0.8, 0.9], 1.0, id="separable"),
-    pytest.param([1, 1, 0, 0], [0.1, 0.2, 0.8, 0.9], 0.0, id="inverted"),
-    pytest.param([0, 1, 0, 1], [0.5, 0.5, 0.5, 0.5], 0.5, id="all-tied"),
-    # pairs (pos, neg): .9>.5, .9>.1, .5=.5 (half), .5>.1 -> 3.5 / 4
-    pytest.param([1, 0, 1, 0], [0.9, 0.5, 0.5, 0.1], 0.875, id="partly-tied"),
-])
+
+@pytest.mark.parametrize(
+    "y, scores, expected",
+    [
+        pytest.param([0, 0, 1, 1], [0.1, 0.2, 0.8, 0.9], 1.0, id="separable"),
+        pytest.param([1, 1, 0, 0], [0.1, 0.2, 0.8, 0.9], 0.0, id="inverted"),
+        pytest.param([0, 1, 0, 1], [0.5, 0.5, 0.5, 0.5], 0.5, id="all-tied"),
+        # pairs (pos, neg): .9>.5, .9>.1, .5=.5 (half), .5>.1 -> 3.5 / 4
+        pytest.param([1, 0, 1, 0], [0.9, 0.5, 0.5, 0.1], 0.875, id="partly-tied"),
+    ],
+)
 def test_roc_auc(y, scores, expected):
     fpr, tpr, _ = roc_curve(y, scores)
     assert auc(fpr, tpr) == pytest.approx(expected)
@@ -207,7 +250,7 @@ def test_roc_curve_ties_form_one_point():
 def test_roc_auc_equals_pairwise_probability_with_ties():
     rng = np.random.default_rng(0)
     y = rng.integers(0, 2, 300)
-    scores = np.round(rng.normal(y * 0.7, 1.0), 1)   # rounding makes many ties
+    scores = np.round(rng.normal(y * 0.7, 1.0), 1)  # rounding makes many ties
     pos, neg = scores[y == 1], scores[y == 0]
     diff = pos[:, None] - neg[None, :]
     expected = ((diff > 0).sum() + 0.5 * (diff == 0).sum()) / diff.size
@@ -221,11 +264,14 @@ def test_roc_curve_needs_both_classes(y):
         roc_curve(y, [0.1, 0.2, 0.3])
 
 
-@pytest.mark.parametrize("x, y, expected", [
-    ([0, 1], [0, 1], 0.5),
-    ([0, 0.5, 1], [1, 1, 1], 1.0),
-    ([1, 0.5, 0], [1, 1, 0], 0.75),   # decreasing x
-])
+@pytest.mark.parametrize(
+    "x, y, expected",
+    [
+        ([0, 1], [0, 1], 0.5),
+        ([0, 0.5, 1], [1, 1, 1], 1.0),
+        ([1, 0.5, 0], [1, 1, 0], 0.75),  # decreasing x
+    ],
+)
 def test_auc_trapezoid(x, y, expected):
     assert auc(x, y) == pytest.approx(expected)
 
@@ -275,17 +321,15 @@ def test_macro_f1_skips_classes_without_support():
 
 
 def test_roc_auc_per_class_one_vs_rest():
-    probs = np.array([[0.7, 0.2, 0.1],
-                      [0.6, 0.3, 0.1],
-                      [0.2, 0.7, 0.1],
-                      [0.5, 0.4, 0.1]])
+    probs = np.array([[0.7, 0.2, 0.1], [0.6, 0.3, 0.1], [0.2, 0.7, 0.1], [0.5, 0.4, 0.1]])
     r = classification_report([0, 0, 1, 1], probs, LABELS)
-    assert r["roc_auc"]["mask"] == pytest.approx(1.0)     # 0.7, 0.6 above 0.2, 0.5
+    assert r["roc_auc"]["mask"] == pytest.approx(1.0)  # 0.7, 0.6 above 0.2, 0.5
     assert r["roc_auc"]["no_mask"] == pytest.approx(1.0)  # 0.7, 0.4 above 0.2, 0.3
     assert r["roc_auc"]["incorrect"] is None
 
 
 # ------------------------------------------------------------------------------------ plots, text
+
 
 @pytest.mark.parametrize("plot", ["roc", "confusion"])
 def test_plots_write_png(tmp_path, plot):
@@ -293,8 +337,9 @@ def test_plots_write_png(tmp_path, plot):
     if plot == "roc":
         out = plot_roc(Y_TRUE, _probs(Y_PRED) + np.linspace(0, 0.05, 9)[:, None], LABELS, path, title="ROC")
     else:
-        out = plot_confusion(classification_report(Y_TRUE, _probs(Y_PRED), LABELS)["confusion"], LABELS, path,
-                             title="confusion")
+        out = plot_confusion(
+            classification_report(Y_TRUE, _probs(Y_PRED), LABELS)["confusion"], LABELS, path, title="confusion"
+        )
     assert out == path
     data = path.read_bytes()
     assert data.startswith(b"\x89PNG") and len(data) > 1000
@@ -313,7 +358,7 @@ def test_format_report_detection():
     text = format_report(detection_report([_det([[0, 0, 20, 20]], [0.9], ["mask"], [0.8])], gts))
     assert "face AP@0.5  1.000" in text
     assert all(label in text for label in FACE_SIZE_LABELS)
-    assert "incorrect" in text and " -" in text   # AP None is shown as "-"
+    assert "incorrect" in text and " -" in text  # AP None is shown as "-"
 
 
 def test_format_report_rejects_other_dicts():

@@ -12,31 +12,40 @@ from maskwatch.paths import data_root
 from maskwatch.training.mtcnn.command import parser
 from maskwatch.training.mtcnn.fit import OHEM_KEEP, batch_losses, flip_regs, train_one_epoch
 from maskwatch.training.mtcnn.nets import INPUT_SIZE, NETS, logits_model, stock_nets
-from maskwatch.training.mtcnn.samples import (
-    IGNORE, NEG, PART, POS, label_boxes, pixel_iou, pnet_samples, reg_targets)
+from maskwatch.training.mtcnn.samples import IGNORE, NEG, PART, POS, label_boxes, pixel_iou, pnet_samples, reg_targets
 from maskwatch.training.scenes import Scene
 
 GT = np.array([[1, 1, 100, 100]], np.float32)  # 100 x 100 pixels, 1-based inclusive
 
 
-@pytest.mark.parametrize("a, b, expected", [
-    ([1, 1, 10, 10], [1, 1, 10, 10], 1.0),
-    ([1, 1, 10, 10], [6, 1, 15, 10], 50 / 150),  # 5 shared columns of 10 pixels
-    ([1, 1, 10, 10], [11, 1, 20, 10], 0.0),  # touching, no shared pixel
-    ([1, 1, 1, 1], [1, 1, 1, 1], 1.0),  # a single pixel has area 1
-])
+@pytest.mark.parametrize(
+    "a, b, expected",
+    [
+        ([1, 1, 10, 10], [1, 1, 10, 10], 1.0),
+        ([1, 1, 10, 10], [6, 1, 15, 10], 50 / 150),  # 5 shared columns of 10 pixels
+        ([1, 1, 10, 10], [11, 1, 20, 10], 0.0),  # touching, no shared pixel
+        ([1, 1, 1, 1], [1, 1, 1, 1], 1.0),  # a single pixel has area 1
+    ],
+)
 def test_pixel_iou_counts_inclusive_pixels(a, b, expected):
     iou = pixel_iou(np.array([a], np.float32), np.array([b], np.float32))
     assert iou.dtype == np.float32 and iou.shape == (1, 1)
     assert iou[0, 0] == pytest.approx(expected, abs=1e-6)
 
 
-@pytest.mark.parametrize("width, label", [
-    (100, POS), (65, POS),  # IoU 0.65 is positive
-    (64, PART), (40, PART),  # 0.4 <= IoU < 0.65 is a part face
-    (39, IGNORE), (30, IGNORE),  # 0.3 <= IoU < 0.4 is neither
-    (29, NEG), (1, NEG),  # IoU < 0.3 is background
-])
+@pytest.mark.parametrize(
+    "width, label",
+    [
+        (100, POS),
+        (65, POS),  # IoU 0.65 is positive
+        (64, PART),
+        (40, PART),  # 0.4 <= IoU < 0.65 is a part face
+        (39, IGNORE),
+        (30, IGNORE),  # 0.3 <= IoU < 0.4 is neither
+        (29, NEG),
+        (1, NEG),  # IoU < 0.3 is background
+    ],
+)
 def test_label_boxes_by_iou_thresholds(width, label):
     box = np.array([[1, 1, width, 100]], np.float32)  # inside GT: IoU = width / 100
     assert pixel_iou(box, GT)[0, 0] == pytest.approx(width / 100)
@@ -66,14 +75,25 @@ def pnet_regression(boxes, reg):
     """detect_face's first stage: new = box + reg * (x2 - x1), no +1."""
     w = boxes[:, 2] - boxes[:, 0]
     h = boxes[:, 3] - boxes[:, 1]
-    return torch.stack([boxes[:, 0] + reg[:, 0] * w, boxes[:, 1] + reg[:, 1] * h,
-                        boxes[:, 2] + reg[:, 2] * w, boxes[:, 3] + reg[:, 3] * h], 1)
+    return torch.stack(
+        [
+            boxes[:, 0] + reg[:, 0] * w,
+            boxes[:, 1] + reg[:, 1] * h,
+            boxes[:, 2] + reg[:, 2] * w,
+            boxes[:, 3] + reg[:, 3] * h,
+        ],
+        1,
+    )
 
 
-@pytest.mark.parametrize("pnet, apply", [
-    (True, pnet_regression),
-    (False, lambda boxes, reg: bbreg(boxes.clone(), reg)[:, :4]),
-], ids=["pnet", "rnet-onet-bbreg"])
+@pytest.mark.parametrize(
+    "pnet, apply",
+    [
+        (True, pnet_regression),
+        (False, lambda boxes, reg: bbreg(boxes.clone(), reg)[:, :4]),
+    ],
+    ids=["pnet", "rnet-onet-bbreg"],
+)
 def test_regression_targets_round_trip(pnet, apply):
     boxes, gts = random_box_pairs()
     reg = reg_targets(boxes, gts, pnet)
@@ -117,8 +137,9 @@ def test_training_steps_change_weights_with_finite_losses(name):
     data = random_samples(name)
     # Two steps: before the first the copy equals its teacher, so the landmark loss is 0 up to float noise
     # (which some CPUs give and others do not); after it, the landmark head has moved.
-    losses = train_one_epoch(model, name, data, optimizer, np.random.default_rng(0), batch_size=len(data[1]) // 2,
-                             teacher=teacher)
+    losses = train_one_epoch(
+        model, name, data, optimizer, np.random.default_rng(0), batch_size=len(data[1]) // 2, teacher=teacher
+    )
     assert set(losses) == {"cls", "box", "lm", "acc"}
     assert all(math.isfinite(v) for v in losses.values())
     assert losses["cls"] > 0 and losses["box"] > 0 and (losses["lm"] > 0) == (name == "onet")

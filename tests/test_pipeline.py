@@ -38,9 +38,13 @@ def test_drawn_mask_flips_the_verdict_to_mask(request, face_detector, mask_detec
 
 @pytest.mark.parametrize("photo, expected_box", PHOTOS)
 @pytest.mark.parametrize("placement", ["nose_uncovered", "chin"])
-def test_a_badly_worn_mask_on_a_large_face_is_incorrect(request, face_detector, mask_detector, photo, expected_box, placement):
+def test_a_badly_worn_mask_on_a_large_face_is_incorrect(
+    request, face_detector, mask_detector, photo, expected_box, placement
+):
     image = masked(request.getfixturevalue(photo), face_detector, placement)
-    image = cv2.resize(image, None, fx=1.25, fy=1.25, interpolation=cv2.INTER_CUBIC)  # the astronaut's face: 86 -> 107 px
+    image = cv2.resize(
+        image, None, fx=1.25, fy=1.25, interpolation=cv2.INTER_CUBIC
+    )  # the astronaut's face: 86 -> 107 px
     detections = mask_detector.detect(image)
     assert len(detections) == 1 and detections[0].face.size >= 96
     assert detections[0].label == "incorrect"

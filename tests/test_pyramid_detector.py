@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from maskwatch.detection.factory import build_face_detector
 from maskwatch.detection.faces import MtcnnFaceDetector, PyramidFaceDetector
+from maskwatch.detection.factory import build_face_detector
 from maskwatch.detection.pyramid_net import STRIDES, PyramidFaceNet, pad_frame, point_grid, select_faces
 from maskwatch.training.detector.augment import flip, random_crop
 from maskwatch.training.detector.export import export_onnx
@@ -52,8 +52,14 @@ def _encoded(points, boxes, assigned):
     for i in np.flatnonzero(assigned >= 0):
         x1, y1, x2, y2 = boxes[assigned[i]]
         px, py, s = points[i]
-        raw[i] = [8, ((x1 + x2) / 2 - px) / s, ((y1 + y2) / 2 - py) / s, np.log((x2 - x1) / s), np.log((y2 - y1) / s),
-                  *([0] * 10)]
+        raw[i] = [
+            8,
+            ((x1 + x2) / 2 - px) / s,
+            ((y1 + y2) / 2 - py) / s,
+            np.log((x2 - x1) / s),
+            np.log((y2 - y1) / s),
+            *([0] * 10),
+        ]
     return raw
 
 
@@ -79,8 +85,13 @@ def test_the_box_loss_is_zero_when_the_outputs_encode_the_faces():
     target_boxes[pos] = boxes[assigned[pos]]
     landmarks = np.full((len(points), 10), np.nan, np.float32)
     exact = torch.from_numpy(_encoded(points, boxes, assigned))[None]
-    args = (torch.from_numpy(points), torch.from_numpy(target_boxes)[None], torch.from_numpy(landmarks)[None],
-            torch.from_numpy(pos)[None], torch.from_numpy(ignore)[None])
+    args = (
+        torch.from_numpy(points),
+        torch.from_numpy(target_boxes)[None],
+        torch.from_numpy(landmarks)[None],
+        torch.from_numpy(pos)[None],
+        torch.from_numpy(ignore)[None],
+    )
     good = detector_loss(exact, *args)
     bad = exact.clone()
     bad[..., 3:5] += 0.7
@@ -97,9 +108,12 @@ def test_crops_and_flips_move_boxes_and_landmarks_with_the_pixels():
     view, boxes, lms, _ = random_crop(image, box, landmarks, 160, rng, scale_range=(1.5, 1.5))  # holds the whole image
     assert len(boxes) == 1
     x1, y1, x2, y2 = boxes[0].round().astype(int)
-    assert view[y1 + 2:y2 - 2, x1 + 2:x2 - 2].min() > 200
+    assert view[y1 + 2 : y2 - 2, x1 + 2 : x2 - 2].min() > 200
     flipped, fboxes, flms = flip(view, boxes, lms)
-    assert flipped[int(fboxes[0, 1]) + 2:int(fboxes[0, 3]) - 2, int(fboxes[0, 0]) + 2:int(fboxes[0, 2]) - 2].min() > 200
+    assert (
+        flipped[int(fboxes[0, 1]) + 2 : int(fboxes[0, 3]) - 2, int(fboxes[0, 0]) + 2 : int(fboxes[0, 2]) - 2].min()
+        > 200
+    )
     assert flms[0, 0, 0] < flms[0, 1, 0]  # the left eye stays on the left
 
 

@@ -8,28 +8,49 @@ import re
 import pytest
 
 from maskwatch.cli import main
-from maskwatch.config import (FALSE_WORDS, KNOWN_NAMES, PROFILE_DEFAULTS, SETTING_NAMED, SETTINGS, TRUE_WORDS, Config,
-                              SettingsError, TestConfig, settings_markdown)
+from maskwatch.config import (
+    FALSE_WORDS,
+    KNOWN_NAMES,
+    PROFILE_DEFAULTS,
+    SETTING_NAMED,
+    SETTINGS,
+    TRUE_WORDS,
+    Config,
+    SettingsError,
+    TestConfig,
+    settings_markdown,
+)
 from maskwatch.paths import REPO_ROOT
 
 
-@pytest.mark.parametrize("name, text, message", [
-    ("MIN_FACE_SIZE", "abc", "MIN_FACE_SIZE must be an integer 8-400, got 'abc'"),
-    ("MIN_FACE_SIZE", "4", "MIN_FACE_SIZE must be an integer 8-400, got '4'"),
-    ("PICTURE_MIN_FACE_SIZE", "401", "PICTURE_MIN_FACE_SIZE must be an integer 8-400, got '401'"),
-    ("MAX_UPLOAD_MB", "2.5", "MAX_UPLOAD_MB must be an integer >= 1, got '2.5'"),
-    ("MAX_UPLOAD_MB", "0", "MAX_UPLOAD_MB must be an integer >= 1, got '0'"),
-    ("IMAGE_WAIT_S", "soon", "IMAGE_WAIT_S must be a number >= 0, got 'soon'"),
-    ("IMAGE_WAIT_S", "-1", "IMAGE_WAIT_S must be a number >= 0, got '-1'"),
-    ("IMAGE_WAIT_S", "nan", "IMAGE_WAIT_S must be a number >= 0, got 'nan'"),
-    ("DB_CONNECT_TIMEOUT_S", "0", "DB_CONNECT_TIMEOUT_S must be a number > 0, got '0'"),
-    ("CAMERA_DETECT_FPS", "31", "CAMERA_DETECT_FPS must be a number 0.1-30, got '31'"),
-    ("PROXY_COUNT", "-1", "PROXY_COUNT must be an integer 0-10, got '-1'"),
-    ("LIVE_PUBLIC", "maybe", "LIVE_PUBLIC must be on or off (1, true, yes, on / 0, false, no, off), got 'maybe'"),
-    ("CAMERA_SEND_FRAMES", "2", "CAMERA_SEND_FRAMES must be on or off (1, true, yes, on / 0, false, no, off), got '2'"),
-    ("DETECTOR", "yolo", "DETECTOR must be one of pyramid, mtcnn, got 'yolo'"),
-    ("LOGIN_RATE_LIMIT", "lots", "LOGIN_RATE_LIMIT must be rate limits such as '5 per minute;30 per hour', got 'lots'"),
-])
+@pytest.mark.parametrize(
+    "name, text, message",
+    [
+        ("MIN_FACE_SIZE", "abc", "MIN_FACE_SIZE must be an integer 8-400, got 'abc'"),
+        ("MIN_FACE_SIZE", "4", "MIN_FACE_SIZE must be an integer 8-400, got '4'"),
+        ("PICTURE_MIN_FACE_SIZE", "401", "PICTURE_MIN_FACE_SIZE must be an integer 8-400, got '401'"),
+        ("MAX_UPLOAD_MB", "2.5", "MAX_UPLOAD_MB must be an integer >= 1, got '2.5'"),
+        ("MAX_UPLOAD_MB", "0", "MAX_UPLOAD_MB must be an integer >= 1, got '0'"),
+        ("IMAGE_WAIT_S", "soon", "IMAGE_WAIT_S must be a number >= 0, got 'soon'"),
+        ("IMAGE_WAIT_S", "-1", "IMAGE_WAIT_S must be a number >= 0, got '-1'"),
+        ("IMAGE_WAIT_S", "nan", "IMAGE_WAIT_S must be a number >= 0, got 'nan'"),
+        ("DB_CONNECT_TIMEOUT_S", "0", "DB_CONNECT_TIMEOUT_S must be a number > 0, got '0'"),
+        ("CAMERA_DETECT_FPS", "31", "CAMERA_DETECT_FPS must be a number 0.1-30, got '31'"),
+        ("PROXY_COUNT", "-1", "PROXY_COUNT must be an integer 0-10, got '-1'"),
+        ("LIVE_PUBLIC", "maybe", "LIVE_PUBLIC must be on or off (1, true, yes, on / 0, false, no, off), got 'maybe'"),
+        (
+            "CAMERA_SEND_FRAMES",
+            "2",
+            "CAMERA_SEND_FRAMES must be on or off (1, true, yes, on / 0, false, no, off), got '2'",
+        ),
+        ("DETECTOR", "yolo", "DETECTOR must be one of pyramid, mtcnn, got 'yolo'"),
+        (
+            "LOGIN_RATE_LIMIT",
+            "lots",
+            "LOGIN_RATE_LIMIT must be rate limits such as '5 per minute;30 per hour', got 'lots'",
+        ),
+    ],
+)
 def test_a_bad_value_is_one_error_naming_the_variable(name, text, message):
     with pytest.raises(SettingsError) as caught:
         Config({name: text})
@@ -70,8 +91,19 @@ def test_an_unknown_maskwatch_variable_is_refused_with_the_name_it_resembles():
 
 
 def test_every_maskwatch_variable_the_repository_uses_is_known():
-    places = ["backend", "tests", "benchmarks", "deploy", ".ci", "frontend/src", "frontend/vite.config.js", "Makefile",
-              "docker-compose.yml", "Dockerfile", "README.md"]
+    places = [
+        "backend",
+        "tests",
+        "benchmarks",
+        "deploy",
+        ".ci",
+        "frontend/src",
+        "frontend/vite.config.js",
+        "Makefile",
+        "docker-compose.yml",
+        "Dockerfile",
+        "README.md",
+    ]
     used = {}
     for place in places:
         root = REPO_ROOT / place
@@ -81,18 +113,34 @@ def test_every_maskwatch_variable_the_repository_uses_is_known():
                 continue
             for name in re.findall(r"MASKWATCH_[A-Z0-9_]+", data.decode(errors="replace")):
                 used.setdefault(name, path.relative_to(REPO_ROOT))
-    assert {"MASKWATCH_INSTANCE", "MASKWATCH_HTTPS", "MASKWATCH_MODELS", "MASKWATCH_DATA",
-            "MASKWATCH_REQUIRE_MARIADB", "MASKWATCH_REQUIRE_REDIS"} <= set(used)
+    assert {
+        "MASKWATCH_INSTANCE",
+        "MASKWATCH_HTTPS",
+        "MASKWATCH_MODELS",
+        "MASKWATCH_DATA",
+        "MASKWATCH_REQUIRE_MARIADB",
+        "MASKWATCH_REQUIRE_REDIS",
+    } <= set(used)
     assert {n: str(p) for n, p in used.items() if n not in KNOWN_NAMES} == {}
 
 
 def test_the_environment_beats_the_detectors_profile_defaults(monkeypatch, tmp_path):
     assert (Config({}).MIN_FACE_SIZE, Config({}).PICTURE_MIN_FACE_SIZE, Config({}).PICTURE_UPSCALE_BELOW) == (8, 8, 800)
     mtcnn = Config({"DETECTOR": "mtcnn"})
-    assert (mtcnn.DETECTOR, mtcnn.MIN_FACE_SIZE, mtcnn.PICTURE_MIN_FACE_SIZE, mtcnn.PICTURE_UPSCALE_BELOW) == ("mtcnn", 40, 20, 1024)
+    assert (mtcnn.DETECTOR, mtcnn.MIN_FACE_SIZE, mtcnn.PICTURE_MIN_FACE_SIZE, mtcnn.PICTURE_UPSCALE_BELOW) == (
+        "mtcnn",
+        40,
+        20,
+        1024,
+    )
     config = Config({"MIN_FACE_SIZE": "24", "PICTURE_UPSCALE_BELOW": "0"})
     config.use_detector("mtcnn")
-    assert (config.DETECTOR, config.MIN_FACE_SIZE, config.PICTURE_MIN_FACE_SIZE, config.PICTURE_UPSCALE_BELOW) == ("mtcnn", 24, 20, 0)
+    assert (config.DETECTOR, config.MIN_FACE_SIZE, config.PICTURE_MIN_FACE_SIZE, config.PICTURE_UPSCALE_BELOW) == (
+        "mtcnn",
+        24,
+        20,
+        0,
+    )
     config.use_detector("pyramid")
     assert (config.MIN_FACE_SIZE, config.PICTURE_MIN_FACE_SIZE, config.PICTURE_UPSCALE_BELOW) == (24, 8, 0)
     monkeypatch.setenv("PICTURE_MIN_FACE_SIZE", "16")  # as the web fixtures build it
@@ -103,34 +151,89 @@ def test_the_environment_beats_the_detectors_profile_defaults(monkeypatch, tmp_p
 
 #: Config's values with nothing set, as the code before the registry had them.
 TODAYS_DEFAULTS = {
-    "SECRET_KEY": None, "INSTANCE_PATH": str(REPO_ROOT / "instance"), "SQLALCHEMY_DATABASE_URI": None, "REDIS_URL": None,
-    "MODEL_PATH": None, "MAX_UPLOAD_MB": 25, "MAX_VIDEO_MB": 200, "DETECTOR": "pyramid", "MIN_FACE_SIZE": 8,
-    "PICTURE_MIN_FACE_SIZE": 8, "PICTURE_UPSCALE_BELOW": 800, "MAX_IMAGE_PIXELS": 40_000_000, "PICTURE_MAX_SIDE": 4096,
-    "IMAGE_PIXELS_AT_ONCE": 40_000_000, "IMAGE_WAIT_S": 30.0, "MAX_VIDEO_SECONDS": 3600.0, "LIVE_MAX_FRAME_MB": 2.0,
-    "LIVE_MAX_PIXELS": 1920 * 1080 * 2, "LIVE_MAX_WAITING_FRAMES": 8, "DETECT_EVERY_N_FRAMES": 3, "TORCH_THREADS": 1,
-    "ALERT_COOLDOWN_S": 30, "JOB_WORKERS": 1, "JOB_MAX_ATTEMPTS": 2,
-    "JOB_DATABASE_WAIT_S": 300.0, "SPOOL_MAX_ROWS": 100_000, "SPOOL_FLUSH_S": 5.0, "ADMIN_USER": "admin",
-    "ADMIN_PASSWORD": None, "LIVE_PUBLIC": False, "UPLOADS_PUBLIC": False, "LOGIN_RATE_LIMIT": "5 per minute;30 per hour",
-    "RATELIMIT_STORAGE_URI": "memory://", "RATELIMIT_HEADERS_ENABLED": True, "PERMANENT_SESSION_LIFETIME": 12 * 3600,
-    "SESSION_COOKIE_SECURE": False, "PROXY_COUNT": 0, "MALLOC_ARENAS": 2, "RETENTION_DAYS": 0, "RETENTION_SWEEP_S": 3600.0,
-    "CELERY_VISIBILITY_TIMEOUT": 3600, "CAMERA_DETECT_FPS": 5.0, "CAMERA_MAX_RETRIES": 8, "CAMERA_BACKOFF_S": 1.0,
-    "CAMERA_BACKOFF_MAX_S": 60.0, "CAMERA_STALE_S": 15.0, "CAMERA_WATCHDOG_S": 10.0, "CAMERA_SEND_FRAMES": True,
-    "CAMERA_FILE_URLS": False, "WEB_THREADS": 64, "WEB_READ_TIMEOUT_S": 30.0, "WEB_KEEPALIVE_S": 5.0,
-    "WEB_MAX_REQUESTS_PER_CLIENT": 16, "WEB_GRACEFUL_TIMEOUT_S": 10.0, "DB_POOL_SIZE": 5, "DB_MAX_OVERFLOW": 10,
-    "DB_POOL_TIMEOUT_S": 10.0, "DB_CONNECT_TIMEOUT_S": 5.0, "DB_READ_TIMEOUT_S": 30.0, "HEALTH_TIMEOUT_S": 1.0,
-    "AUTH_OUTAGE_GRACE_S": 900.0, "MAX_CONTENT_LENGTH": 200 * 2**20,
+    "SECRET_KEY": None,
+    "INSTANCE_PATH": str(REPO_ROOT / "instance"),
+    "SQLALCHEMY_DATABASE_URI": None,
+    "REDIS_URL": None,
+    "MODEL_PATH": None,
+    "MAX_UPLOAD_MB": 25,
+    "MAX_VIDEO_MB": 200,
+    "DETECTOR": "pyramid",
+    "MIN_FACE_SIZE": 8,
+    "PICTURE_MIN_FACE_SIZE": 8,
+    "PICTURE_UPSCALE_BELOW": 800,
+    "MAX_IMAGE_PIXELS": 40_000_000,
+    "PICTURE_MAX_SIDE": 4096,
+    "IMAGE_PIXELS_AT_ONCE": 40_000_000,
+    "IMAGE_WAIT_S": 30.0,
+    "MAX_VIDEO_SECONDS": 3600.0,
+    "LIVE_MAX_FRAME_MB": 2.0,
+    "LIVE_MAX_PIXELS": 1920 * 1080 * 2,
+    "LIVE_MAX_WAITING_FRAMES": 8,
+    "DETECT_EVERY_N_FRAMES": 3,
+    "TORCH_THREADS": 1,
+    "ALERT_COOLDOWN_S": 30,
+    "JOB_WORKERS": 1,
+    "JOB_MAX_ATTEMPTS": 2,
+    "JOB_DATABASE_WAIT_S": 300.0,
+    "SPOOL_MAX_ROWS": 100_000,
+    "SPOOL_FLUSH_S": 5.0,
+    "ADMIN_USER": "admin",
+    "ADMIN_PASSWORD": None,
+    "LIVE_PUBLIC": False,
+    "UPLOADS_PUBLIC": False,
+    "LOGIN_RATE_LIMIT": "5 per minute;30 per hour",
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_HEADERS_ENABLED": True,
+    "PERMANENT_SESSION_LIFETIME": 12 * 3600,
+    "SESSION_COOKIE_SECURE": False,
+    "PROXY_COUNT": 0,
+    "MALLOC_ARENAS": 2,
+    "RETENTION_DAYS": 0,
+    "RETENTION_SWEEP_S": 3600.0,
+    "CELERY_VISIBILITY_TIMEOUT": 3600,
+    "CAMERA_DETECT_FPS": 5.0,
+    "CAMERA_MAX_RETRIES": 8,
+    "CAMERA_BACKOFF_S": 1.0,
+    "CAMERA_BACKOFF_MAX_S": 60.0,
+    "CAMERA_STALE_S": 15.0,
+    "CAMERA_WATCHDOG_S": 10.0,
+    "CAMERA_SEND_FRAMES": True,
+    "CAMERA_FILE_URLS": False,
+    "WEB_THREADS": 64,
+    "WEB_READ_TIMEOUT_S": 30.0,
+    "WEB_KEEPALIVE_S": 5.0,
+    "WEB_MAX_REQUESTS_PER_CLIENT": 16,
+    "WEB_GRACEFUL_TIMEOUT_S": 10.0,
+    "DB_POOL_SIZE": 5,
+    "DB_MAX_OVERFLOW": 10,
+    "DB_POOL_TIMEOUT_S": 10.0,
+    "DB_CONNECT_TIMEOUT_S": 5.0,
+    "DB_READ_TIMEOUT_S": 30.0,
+    "HEALTH_TIMEOUT_S": 1.0,
+    "AUTH_OUTAGE_GRACE_S": 900.0,
+    "MAX_CONTENT_LENGTH": 200 * 2**20,
 }
 
 
 def test_the_defaults_are_todays():
     config = vars(Config({}))
-    assert {n: (config[n], type(config[n])) for n in TODAYS_DEFAULTS} == \
-        {n: (v, type(v)) for n, v in TODAYS_DEFAULTS.items()}
+    assert {n: (config[n], type(config[n])) for n in TODAYS_DEFAULTS} == {
+        n: (v, type(v)) for n, v in TODAYS_DEFAULTS.items()
+    }
 
 
 def test_derived_settings_follow_the_ones_they_come_from():
-    config = Config({"REDIS_URL": "redis://cache:6379/0", "SESSION_HOURS": "2", "PICTURE_MAX_SIDE": "0",
-                     "MAX_IMAGE_PIXELS": "1000", "MASKWATCH_INSTANCE": "/data", "DATABASE_URL": "sqlite:///x.db"})
+    config = Config(
+        {
+            "REDIS_URL": "redis://cache:6379/0",
+            "SESSION_HOURS": "2",
+            "PICTURE_MAX_SIDE": "0",
+            "MAX_IMAGE_PIXELS": "1000",
+            "MASKWATCH_INSTANCE": "/data",
+            "DATABASE_URL": "sqlite:///x.db",
+        }
+    )
     assert config.RATELIMIT_STORAGE_URI == "redis://cache:6379/0" and config.PERMANENT_SESSION_LIFETIME == 7200
     assert config.PICTURE_MAX_SIDE is None and config.IMAGE_PIXELS_AT_ONCE == 1000
     assert (config.INSTANCE_PATH, config.SQLALCHEMY_DATABASE_URI) == ("/data", "sqlite:///x.db")
@@ -156,11 +259,14 @@ def test_the_command_line_names_a_bad_setting_and_exits_2(monkeypatch, capsys):
         assert "MASKWATCH_INSTANSE is not a MaskWatch variable" in err and "Traceback" not in err
 
 
-@pytest.mark.parametrize("env, argv, expected", [
-    ({"MASKWATCH_HTTPS": "on", "TLS_CERT": "c.pem", "TLS_KEY": "k.pem"}, [], (True, "c.pem", "k.pem")),
-    ({"MASKWATCH_HTTPS": "no"}, ["--https", "--tls-cert", "mine.pem"], (True, "mine.pem", None)),
-    ({}, [], (False, None, None)),
-])
+@pytest.mark.parametrize(
+    "env, argv, expected",
+    [
+        ({"MASKWATCH_HTTPS": "on", "TLS_CERT": "c.pem", "TLS_KEY": "k.pem"}, [], (True, "c.pem", "k.pem")),
+        ({"MASKWATCH_HTTPS": "no"}, ["--https", "--tls-cert", "mine.pem"], (True, "mine.pem", None)),
+        ({}, [], (False, None, None)),
+    ],
+)
 def test_serve_takes_https_from_the_settings_under_its_options(monkeypatch, env, argv, expected):
     served = {}
     monkeypatch.setattr("maskwatch.web.server.serve", lambda host, port, **tls: served.update(tls))

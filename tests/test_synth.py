@@ -226,8 +226,15 @@ def test_synthesize_files(tmp_path, faces, square_template):
     left = MaskTemplate("test_left", "left", square_template.rgba, square_template.anchors)
     textures = [np.full((8, 8, 3), 128, np.uint8)]
 
-    rows = synthesize_files([with_face, no_face, src / "missing.jpg"], tmp_path / "out", detector,
-                            [square_template, left], textures, per_image=4, seed=3)
+    rows = synthesize_files(
+        [with_face, no_face, src / "missing.jpg"],
+        tmp_path / "out",
+        detector,
+        [square_template, left],
+        textures,
+        per_image=4,
+        seed=3,
+    )
     assert len(rows) == 4
     for k, row in enumerate(rows):
         assert row["source"] == str(with_face)
@@ -239,12 +246,14 @@ def test_synthesize_files(tmp_path, faces, square_template):
         assert row["box"] == pytest.approx(list(face.box), abs=0.1)
     json.dumps(rows)  # manifest rows are plain JSON
 
-    again = synthesize_files([with_face], tmp_path / "again", detector, [square_template, left], textures,
-                             per_image=4, seed=3)
+    again = synthesize_files(
+        [with_face], tmp_path / "again", detector, [square_template, left], textures, per_image=4, seed=3
+    )
     assert [r["placement"] for r in again] == [r["placement"] for r in rows]
 
-    only_chin = synthesize_files([with_face], tmp_path / "chin", detector, [square_template], [],
-                                 placements=("chin",), per_image=2)
+    only_chin = synthesize_files(
+        [with_face], tmp_path / "chin", detector, [square_template], [], placements=("chin",), per_image=2
+    )
     assert {r["placement"] for r in only_chin} == {"chin"}
 
 
@@ -263,8 +272,9 @@ def test_synthesize_draws_only_placements_in_view(tmp_path, faces, square_templa
     assert cut.shape[0] < chin_y
     path = tmp_path / "cut.png"
     cv2.imwrite(str(path), cv2.cvtColor(cut, cv2.COLOR_RGB2BGR))
-    rows = synthesize_files([path], tmp_path / "out", _FakeDetector(face, cut.shape), [square_template], [],
-                            per_image=12)
+    rows = synthesize_files(
+        [path], tmp_path / "out", _FakeDetector(face, cut.shape), [square_template], [], per_image=12
+    )
     assert len(rows) == 12 and "chin" not in {r["placement"] for r in rows}
 
 
@@ -293,4 +303,3 @@ def test_real_templates(faces):
     assert _patch_change(image, out, lm[3:].mean(axis=0), 2) > 10
     # the template's top edge rises between nose bridge and cheek corners, up to just under the eyes
     assert _patch_change(image, out, lm[0], 2) == 0
-

@@ -29,7 +29,9 @@ def write_scene_set(root, n_scenes):
         # every other scene is a re-encoded near-copy of the one before: one group
         base = rng.integers(0, 255, (6, 8, 3)).astype(np.uint8) if i % 2 == 0 else base
         cv2.imwrite(str(root / "images" / name), cv2.resize(base, (64, 48), interpolation=cv2.INTER_NEAREST))
-        objects = OBJECT.format(label="with_mask", x1=2, x2=20) + OBJECT.format(label="mask_weared_incorrect", x1=30, x2=50)
+        objects = OBJECT.format(label="with_mask", x1=2, x2=20) + OBJECT.format(
+            label="mask_weared_incorrect", x1=30, x2=50
+        )
         (root / "annotations" / f"scene{i}.xml").write_text(VOC.format(name=name, objects=objects))
 
 
@@ -78,9 +80,28 @@ def test_training_loop_learns_and_writes_loadable_weights(tmp_path):
     table = coloured_table(40)
     table.save(tmp_path / "crops.npz")
     out = tmp_path / "model.pt"
-    result = train_classifier.main(["--arch", "report_cnn", "--input-size", "32", "--epochs", "3", "--lr", "1e-3",
-                                    "--batch-size", "16", "--threads", "1", "--cache", str(tmp_path / "crops.npz"),
-                                    "--work", str(tmp_path / "work"), "--out", str(out)])
+    result = train_classifier.main(
+        [
+            "--arch",
+            "report_cnn",
+            "--input-size",
+            "32",
+            "--epochs",
+            "3",
+            "--lr",
+            "1e-3",
+            "--batch-size",
+            "16",
+            "--threads",
+            "1",
+            "--cache",
+            str(tmp_path / "crops.npz"),
+            "--work",
+            str(tmp_path / "work"),
+            "--out",
+            str(out),
+        ]
+    )
     assert result["history"][-1]["accuracy"] > 0.9
     assert (tmp_path / "work" / "report_cnn" / "checkpoint.pt").exists()
     classifier = MaskClassifier.from_file(out)
@@ -110,9 +131,28 @@ def test_folds_keep_groups_together_and_are_stable():
 def test_cross_validation_scores_every_fold_without_synthetic_crops(tmp_path):
     table = coloured_table(30)
     table.save(tmp_path / "crops.npz")
-    result = train_classifier.main(["--arch", "report_cnn", "--input-size", "32", "--epochs", "2", "--lr", "1e-3",
-                                    "--batch-size", "16", "--threads", "1", "--folds", "3",
-                                    "--cache", str(tmp_path / "crops.npz"), "--work", str(tmp_path / "work")])
+    result = train_classifier.main(
+        [
+            "--arch",
+            "report_cnn",
+            "--input-size",
+            "32",
+            "--epochs",
+            "2",
+            "--lr",
+            "1e-3",
+            "--batch-size",
+            "16",
+            "--threads",
+            "1",
+            "--folds",
+            "3",
+            "--cache",
+            str(tmp_path / "crops.npz"),
+            "--work",
+            str(tmp_path / "work"),
+        ]
+    )
     assert len(result["reports"]) == 3
     scored = sum(r["n"] for r in result["reports"])
     assert scored == len(table.where(source="t"))  # every real crop scored once, no synthetic one
@@ -152,9 +192,28 @@ def test_training_calibrates_on_the_validation_faces_and_the_weights_carry_it(tm
     table.splits[np.arange(len(table)) % 5 == 0] = "val"
     table.save(tmp_path / "crops.npz")
     out = tmp_path / "model.pt"
-    result = train_classifier.main(["--arch", "report_cnn", "--input-size", "32", "--epochs", "2", "--lr", "1e-3",
-                                    "--batch-size", "16", "--threads", "1", "--cache", str(tmp_path / "crops.npz"),
-                                    "--work", str(tmp_path / "work"), "--out", str(out)])
+    result = train_classifier.main(
+        [
+            "--arch",
+            "report_cnn",
+            "--input-size",
+            "32",
+            "--epochs",
+            "2",
+            "--lr",
+            "1e-3",
+            "--batch-size",
+            "16",
+            "--threads",
+            "1",
+            "--cache",
+            str(tmp_path / "crops.npz"),
+            "--work",
+            str(tmp_path / "work"),
+            "--out",
+            str(out),
+        ]
+    )
     calibration = result["calibration"]
     assert calibration["n_val"] == 24 and calibration["temperature"] > 0
     assert calibration["ece_after"] <= calibration["ece_before"] + 1e-6

@@ -23,8 +23,16 @@ class RunsCode:
 
 
 def hostile_checkpoint(path, marker):
-    torch.save({"arch": "mobilenet_v3_small", "input_size": 64, "labels": ["mask", "no_mask", "incorrect"],
-                "state_dict": {}, "payload": RunsCode(marker)}, path)
+    torch.save(
+        {
+            "arch": "mobilenet_v3_small",
+            "input_size": 64,
+            "labels": ["mask", "no_mask", "incorrect"],
+            "state_dict": {},
+            "payload": RunsCode(marker),
+        },
+        path,
+    )
     return path
 
 

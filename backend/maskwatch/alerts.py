@@ -20,7 +20,9 @@ class AlertPolicy:
             about a second) and is forgotten, so memory stays flat on a stream that runs for months, default 60.
     """
 
-    def __init__(self, cooldown_s: float = 30.0, min_frames: int = 2, radius: float = 1.5, forget_after_s: float = 60.0):
+    def __init__(
+        self, cooldown_s: float = 30.0, min_frames: int = 2, radius: float = 1.5, forget_after_s: float = 60.0
+    ):
         self.cooldown_s = cooldown_s
         self.min_frames = min_frames
         self.radius = radius
@@ -30,8 +32,9 @@ class AlertPolicy:
         self.recent: list[tuple[float, tuple[float, float, float, float]]] = []
         self._last_sweep: float | None = None
 
-    def should_alert(self, track_id: int, verdict: str, frames_seen: int, box, now: float,
-                     new_person: bool = False) -> bool:
+    def should_alert(
+        self, track_id: int, verdict: str, frames_seen: int, box, now: float, new_person: bool = False
+    ) -> bool:
         """True once for a track whose verdict is no_mask or incorrect, unless it is in cooldown; a
         new_person (a track split off because somebody else took the place) is never in cooldown."""
         self._sweep(now)

@@ -26,9 +26,20 @@ def build_detector(args, profile: str = "picture"):
     config = Config()
     config.use_detector(args.detector)  # that detector's profile defaults, not the default detector's
     options = profiles_from_config(vars(config))[profile].detector_options()
-    options.update({k: v for k, v in (("min_face_size", args.min_face_size), ("upscale_below", args.upscale_below),
-                                      ("max_side", args.max_side)) if v is not None})
-    return cli_detector(args.detector, classifier_path=args.model, threads=args.threads, stock_mtcnn=args.stock_mtcnn, **options)
+    options.update(
+        {
+            k: v
+            for k, v in (
+                ("min_face_size", args.min_face_size),
+                ("upscale_below", args.upscale_below),
+                ("max_side", args.max_side),
+            )
+            if v is not None
+        }
+    )
+    return cli_detector(
+        args.detector, classifier_path=args.model, threads=args.threads, stock_mtcnn=args.stock_mtcnn, **options
+    )
 
 
 def detect_image(detector, path: Path, args) -> dict:
@@ -41,8 +52,13 @@ def detect_image(detector, path: Path, args) -> dict:
     ms = (time.perf_counter() - started) * 1000
     if args.out:
         write_annotated(draw_detections(image, detections), Path(args.out) / f"{path.stem}_annotated.jpg")
-    return {"image": str(path), "width": int(image.shape[1]), "height": int(image.shape[0]),
-            "faces": [d.to_dict() for d in detections], "ms": round(ms, 1)}
+    return {
+        "image": str(path),
+        "width": int(image.shape[1]),
+        "height": int(image.shape[0]),
+        "faces": [d.to_dict() for d in detections],
+        "ms": round(ms, 1),
+    }
 
 
 def detect_video(detector, path: Path, args):
@@ -62,12 +78,22 @@ def detect_video(detector, path: Path, args):
             if args.out:
                 if writer is None:
                     Path(args.out).mkdir(parents=True, exist_ok=True)
-                    writer = cv2.VideoWriter(str(Path(args.out) / f"{path.stem}_annotated.mp4"),
-                                             cv2.VideoWriter_fourcc(*"mp4v"), info.fps / args.every,
-                                             (frame.shape[1], frame.shape[0]))
+                    writer = cv2.VideoWriter(
+                        str(Path(args.out) / f"{path.stem}_annotated.mp4"),
+                        cv2.VideoWriter_fourcc(*"mp4v"),
+                        info.fps / args.every,
+                        (frame.shape[1], frame.shape[0]),
+                    )
                 writer.write(cv2.cvtColor(draw_detections(frame, detections), cv2.COLOR_RGB2BGR))
-            yield {"video": str(path), "frame": index, "time": round(seconds, 3), "width": int(frame.shape[1]),
-                   "height": int(frame.shape[0]), "faces": [d.to_dict() for d in detections], "ms": round(ms, 1)}
+            yield {
+                "video": str(path),
+                "frame": index,
+                "time": round(seconds, 3),
+                "width": int(frame.shape[1]),
+                "height": int(frame.shape[0]),
+                "faces": [d.to_dict() for d in detections],
+                "ms": round(ms, 1),
+            }
     finally:
         if writer is not None:
             writer.release()
@@ -118,8 +144,13 @@ def cmd_serve(args) -> int:
     from .web.server import serve
 
     config = Config()
-    serve(args.host, args.port, https=args.https or config.SERVE_HTTPS, tls_cert=args.tls_cert or config.TLS_CERT,
-          tls_key=args.tls_key or config.TLS_KEY)
+    serve(
+        args.host,
+        args.port,
+        https=args.https or config.SERVE_HTTPS,
+        tls_cert=args.tls_cert or config.TLS_CERT,
+        tls_key=args.tls_key or config.TLS_KEY,
+    )
     return 0
 
 
@@ -200,15 +231,27 @@ def cmd_passwd(args) -> int:
 def add_detector_options(p: argparse.ArgumentParser) -> None:
     from .config import DEFAULT_DETECTOR, DETECTORS
 
-    p.add_argument("--detector", choices=DETECTORS, default=os.environ.get("DETECTOR") or DEFAULT_DETECTOR,
-                   help=f"face detector (default: $DETECTOR, else {DEFAULT_DETECTOR})")
+    p.add_argument(
+        "--detector",
+        choices=DETECTORS,
+        default=os.environ.get("DETECTOR") or DEFAULT_DETECTOR,
+        help=f"face detector (default: $DETECTOR, else {DEFAULT_DETECTOR})",
+    )
     p.add_argument("--model", help="classifier weights (default: models/mask_classifier.pt or $MODEL_PATH)")
-    p.add_argument("--min-face-size", type=int, default=None,
-                   help="default: the picture profile's for images (PICTURE_MIN_FACE_SIZE, 20), the stream profile's for videos")
+    p.add_argument(
+        "--min-face-size",
+        type=int,
+        default=None,
+        help="default: the picture profile's for images (PICTURE_MIN_FACE_SIZE, 20), the stream profile's for videos",
+    )
     p.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
     p.add_argument("--max-side", type=int, default=None, help="shrink frames whose longer side is larger")
-    p.add_argument("--upscale-below", type=int, default=None,
-                   help="enlarge frames whose longer side is smaller (default: PICTURE_UPSCALE_BELOW, 1024, for images)")
+    p.add_argument(
+        "--upscale-below",
+        type=int,
+        default=None,
+        help="enlarge frames whose longer side is smaller (default: PICTURE_UPSCALE_BELOW, 1024, for images)",
+    )
     p.add_argument("--stock-mtcnn", action="store_true", help="ignore the fine-tuned MTCNN weights in models/mtcnn")
 
 
@@ -225,12 +268,17 @@ def parser() -> argparse.ArgumentParser:
     add_detector_options(d)
     d.set_defaults(func=cmd_detect)
 
-    s = sub.add_parser("serve", help="run the web app (upgrades the database first); settings from environment variables")
+    s = sub.add_parser(
+        "serve", help="run the web app (upgrades the database first); settings from environment variables"
+    )
     s.add_argument("--host", default="0.0.0.0")
     s.add_argument("--port", type=int, default=5000)
-    s.add_argument("--https", action="store_true",
-                   help="serve HTTPS (self-signed certificate made in instance/tls/ unless --tls-cert/--tls-key); "
-                        "browsers on other devices give the camera only to secure pages. Env MASKWATCH_HTTPS=1")
+    s.add_argument(
+        "--https",
+        action="store_true",
+        help="serve HTTPS (self-signed certificate made in instance/tls/ unless --tls-cert/--tls-key); "
+        "browsers on other devices give the camera only to secure pages. Env MASKWATCH_HTTPS=1",
+    )
     s.add_argument("--tls-cert", help="PEM certificate (env TLS_CERT)")
     s.add_argument("--tls-key", help="PEM private key (env TLS_KEY)")
     s.set_defaults(func=cmd_serve)

@@ -89,15 +89,20 @@ class Setting:
         """'8-400', '>= 1', '> 0' or ''."""
         if self.minimum is not None and self.maximum is not None:
             return f"{_number(self.minimum)}-{_number(self.maximum)}"
-        parts = [f"{sign} {_number(bound)}" for sign, bound in ((">", self.above), (">=", self.minimum),
-                                                                ("<=", self.maximum)) if bound is not None]
+        parts = [
+            f"{sign} {_number(bound)}"
+            for sign, bound in ((">", self.above), (">=", self.minimum), ("<=", self.maximum))
+            if bound is not None
+        ]
         return " and ".join(parts)
 
     def allows(self, value: float) -> bool:
         """value is a finite number within the bounds."""
-        return math.isfinite(value) and not ((self.minimum is not None and value < self.minimum)
-                                             or (self.maximum is not None and value > self.maximum)
-                                             or (self.above is not None and value <= self.above))
+        return math.isfinite(value) and not (
+            (self.minimum is not None and value < self.minimum)
+            or (self.maximum is not None and value > self.maximum)
+            or (self.above is not None and value <= self.above)
+        )
 
     def describe(self) -> str:
         """What a value must be, as in the error: 'an integer 8-400', 'a number > 0', 'one of pyramid, mtcnn'."""
@@ -158,7 +163,9 @@ class Setting:
             return " or ".join(f"`{c}`" for c in self.choices)
         if self.expected:
             return self.expected
-        return {int: "integer", float: "number", str: "text"}[self.kind] + (f" {self.bounds()}" if self.bounds() else "")
+        return {int: "integer", float: "number", str: "text"}[self.kind] + (
+            f" {self.bounds()}" if self.bounds() else ""
+        )
 
 
 @dataclass(frozen=True)
@@ -175,128 +182,355 @@ _PROFILE = PROFILE_DEFAULTS[DEFAULT_DETECTOR]
 #: Every setting Config reads, in README's order. Sizes in pixels, times in seconds unless the name says otherwise.
 SETTINGS: tuple[Setting, ...] = (
     # where things are
-    Setting("DATABASE_URL", str, None, "the database, e.g. `mysql+pymysql://user:pass@host:3306/maskwatch?charset=utf8mb4`",
-            attribute="SQLALCHEMY_DATABASE_URI", expected="SQLAlchemy URL", shown_default="SQLite `instance/maskwatch.db`",
-            secret=True),
-    Setting("MASKWATCH_INSTANCE", str, str(REPO_ROOT / "instance"),
-            "the instance folder: SQLite database, uploads, job results, the spool, the session key",
-            attribute="INSTANCE_PATH", expected="folder", shown_default="`instance/`"),
-    Setting("MODEL_PATH", str, None, "classifier weights", expected="file", shown_default="`models/mask_classifier.pt`"),
+    Setting(
+        "DATABASE_URL",
+        str,
+        None,
+        "the database, e.g. `mysql+pymysql://user:pass@host:3306/maskwatch?charset=utf8mb4`",
+        attribute="SQLALCHEMY_DATABASE_URI",
+        expected="SQLAlchemy URL",
+        shown_default="SQLite `instance/maskwatch.db`",
+        secret=True,
+    ),
+    Setting(
+        "MASKWATCH_INSTANCE",
+        str,
+        str(REPO_ROOT / "instance"),
+        "the instance folder: SQLite database, uploads, job results, the spool, the session key",
+        attribute="INSTANCE_PATH",
+        expected="folder",
+        shown_default="`instance/`",
+    ),
+    Setting(
+        "MODEL_PATH", str, None, "classifier weights", expected="file", shown_default="`models/mask_classifier.pt`"
+    ),
     # detection
-    Setting("DETECTOR", str, DEFAULT_DETECTOR, "face detector: `pyramid` (our one-stage network, "
-            "`models/face_detector.onnx`) or `mtcnn` (facenet-pytorch, fine-tuned); the profile defaults below follow it",
-            choices=DETECTORS),
-    Setting("MIN_FACE_SIZE", int, _PROFILE["MIN_FACE_SIZE"], "stream profile (live, cameras, videos): smallest face "
-            "in pixels (our detector pays nothing for small faces; MTCNN at 20 takes about twice as long as at 40)",
-            minimum=8, maximum=400),
-    Setting("PICTURE_MIN_FACE_SIZE", int, _PROFILE["PICTURE_MIN_FACE_SIZE"], "picture profile (uploads): smallest face "
-            "in pixels of the picture after `PICTURE_UPSCALE_BELOW` (chosen on validation scenes: "
-            "`benchmarks/results/detector_settings.md`); each answer's `min_face_px` says what that is in the picture's pixels",
-            minimum=8, maximum=400),
-    Setting("PICTURE_UPSCALE_BELOW", int, _PROFILE["PICTURE_UPSCALE_BELOW"], "picture profile: a picture whose longer "
-            "side is under this is first enlarged to it (0: never), so a 400x300 photo is searched for faces from 4 px",
-            minimum=0, maximum=4096),
-    Setting("TORCH_THREADS", int, 1, "threads of each model (torch, onnxruntime); 0: torch's own choice. On 2 busy "
-            "cores 1 is the fastest", minimum=0, maximum=256),
-    Setting("DETECT_EVERY_N_FRAMES", int, 3, "videos: detect on every N-th frame, track in between", minimum=1, maximum=1000),
+    Setting(
+        "DETECTOR",
+        str,
+        DEFAULT_DETECTOR,
+        "face detector: `pyramid` (our one-stage network, "
+        "`models/face_detector.onnx`) or `mtcnn` (facenet-pytorch, fine-tuned); the profile defaults below follow it",
+        choices=DETECTORS,
+    ),
+    Setting(
+        "MIN_FACE_SIZE",
+        int,
+        _PROFILE["MIN_FACE_SIZE"],
+        "stream profile (live, cameras, videos): smallest face "
+        "in pixels (our detector pays nothing for small faces; MTCNN at 20 takes about twice as long as at 40)",
+        minimum=8,
+        maximum=400,
+    ),
+    Setting(
+        "PICTURE_MIN_FACE_SIZE",
+        int,
+        _PROFILE["PICTURE_MIN_FACE_SIZE"],
+        "picture profile (uploads): smallest face "
+        "in pixels of the picture after `PICTURE_UPSCALE_BELOW` (chosen on validation scenes: "
+        "`benchmarks/results/detector_settings.md`); each answer's `min_face_px` says what that is in the picture's pixels",
+        minimum=8,
+        maximum=400,
+    ),
+    Setting(
+        "PICTURE_UPSCALE_BELOW",
+        int,
+        _PROFILE["PICTURE_UPSCALE_BELOW"],
+        "picture profile: a picture whose longer "
+        "side is under this is first enlarged to it (0: never), so a 400x300 photo is searched for faces from 4 px",
+        minimum=0,
+        maximum=4096,
+    ),
+    Setting(
+        "TORCH_THREADS",
+        int,
+        1,
+        "threads of each model (torch, onnxruntime); 0: torch's own choice. On 2 busy cores 1 is the fastest",
+        minimum=0,
+        maximum=256,
+    ),
+    Setting(
+        "DETECT_EVERY_N_FRAMES", int, 3, "videos: detect on every N-th frame, track in between", minimum=1, maximum=1000
+    ),
     # uploads
     Setting("MAX_UPLOAD_MB", int, 25, "larger picture uploads get 413", minimum=1),
     Setting("MAX_VIDEO_MB", int, 200, "larger video uploads get 413", minimum=1),
-    Setting("MAX_IMAGE_PIXELS", int, 40_000_000, "a picture whose header claims more pixels gets 413 before it is decoded",
-            minimum=1),
-    Setting("PICTURE_MAX_SIDE", int, 4096, "a bigger uploaded picture is scaled down to it before detection (boxes "
-            "still in its own pixels; the smallest face found grows by the same factor); 0 keeps it whole", minimum=0),
-    Setting("IMAGE_PIXELS_AT_ONCE", int, None, "pixels of uploaded pictures decoded and in work at once, over all "
-            "requests (one picture of the largest size, or many small ones)", minimum=1,
-            shown_default="`MAX_IMAGE_PIXELS`"),
-    Setting("IMAGE_WAIT_S", float, 30.0, "an upload waiting longer than this for those pixels gets 503 `busy`", minimum=0),
-    Setting("MAX_VIDEO_SECONDS", float, 3600.0, "longer videos get 413 `too_long` (counted from the container, not "
-            "its header)", above=0),
+    Setting(
+        "MAX_IMAGE_PIXELS",
+        int,
+        40_000_000,
+        "a picture whose header claims more pixels gets 413 before it is decoded",
+        minimum=1,
+    ),
+    Setting(
+        "PICTURE_MAX_SIDE",
+        int,
+        4096,
+        "a bigger uploaded picture is scaled down to it before detection (boxes "
+        "still in its own pixels; the smallest face found grows by the same factor); 0 keeps it whole",
+        minimum=0,
+    ),
+    Setting(
+        "IMAGE_PIXELS_AT_ONCE",
+        int,
+        None,
+        "pixels of uploaded pictures decoded and in work at once, over all "
+        "requests (one picture of the largest size, or many small ones)",
+        minimum=1,
+        shown_default="`MAX_IMAGE_PIXELS`",
+    ),
+    Setting(
+        "IMAGE_WAIT_S", float, 30.0, "an upload waiting longer than this for those pixels gets 503 `busy`", minimum=0
+    ),
+    Setting(
+        "MAX_VIDEO_SECONDS",
+        float,
+        3600.0,
+        "longer videos get 413 `too_long` (counted from the container, not its header)",
+        above=0,
+    ),
     # live
-    Setting("LIVE_MAX_FRAME_MB", float, 2.0, "bigger live frames are answered `too_large`; a bigger Socket.IO message "
-            "closes that connection (its buffer is sized for a base64 frame of this size)", above=0),
-    Setting("LIVE_MAX_PIXELS", int, 1920 * 1080 * 2, "live frames with more pixels are answered `too_many_pixels`",
-            minimum=1),
-    Setting("LIVE_MAX_WAITING_FRAMES", int, 8, "live frames decoded or waiting for the detector at once, over all "
-            "clients; more (or one sent before the client's previous answer) get a `busy` answer", minimum=1),
-    Setting("ALERT_COOLDOWN_S", int, 30, "a person found again near an alert this recent does not alert again",
-            minimum=0),
+    Setting(
+        "LIVE_MAX_FRAME_MB",
+        float,
+        2.0,
+        "bigger live frames are answered `too_large`; a bigger Socket.IO message "
+        "closes that connection (its buffer is sized for a base64 frame of this size)",
+        above=0,
+    ),
+    Setting(
+        "LIVE_MAX_PIXELS",
+        int,
+        1920 * 1080 * 2,
+        "live frames with more pixels are answered `too_many_pixels`",
+        minimum=1,
+    ),
+    Setting(
+        "LIVE_MAX_WAITING_FRAMES",
+        int,
+        8,
+        "live frames decoded or waiting for the detector at once, over all "
+        "clients; more (or one sent before the client's previous answer) get a `busy` answer",
+        minimum=1,
+    ),
+    Setting(
+        "ALERT_COOLDOWN_S", int, 30, "a person found again near an alert this recent does not alert again", minimum=0
+    ),
     # video jobs and the outage spool
-    Setting("JOB_WORKERS", int, 1, "video jobs run at once in the server process (without `REDIS_URL`)",
-            minimum=1, maximum=64),
-    Setting("JOB_MAX_ATTEMPTS", int, 2, "runs of a video job before a restart fails it instead of running it again",
-            minimum=1),
-    Setting("JOB_DATABASE_WAIT_S", float, 300.0, "how long a finished job waits for an unreachable database (the next "
-            "start reruns it)", minimum=0),
-    Setting("SPOOL_MAX_ROWS", int, 100_000, "sightings `instance/spool.sqlite3` keeps while the database is "
-            "unreachable (about 15 MB); beyond it the oldest are dropped, logged and counted", minimum=1),
+    Setting(
+        "JOB_WORKERS",
+        int,
+        1,
+        "video jobs run at once in the server process (without `REDIS_URL`)",
+        minimum=1,
+        maximum=64,
+    ),
+    Setting(
+        "JOB_MAX_ATTEMPTS",
+        int,
+        2,
+        "runs of a video job before a restart fails it instead of running it again",
+        minimum=1,
+    ),
+    Setting(
+        "JOB_DATABASE_WAIT_S",
+        float,
+        300.0,
+        "how long a finished job waits for an unreachable database (the next start reruns it)",
+        minimum=0,
+    ),
+    Setting(
+        "SPOOL_MAX_ROWS",
+        int,
+        100_000,
+        "sightings `instance/spool.sqlite3` keeps while the database is "
+        "unreachable (about 15 MB); beyond it the oldest are dropped, logged and counted",
+        minimum=1,
+    ),
     Setting("SPOOL_FLUSH_S", float, 5.0, "seconds between tries to write spooled sightings", above=0),
-    Setting("CHECKPOINT_S", float, 5.0, "live clients and cameras save the people in view to the spool this often: "
-            "a killed server loses at most this much of each and the next start still counts them once (0: never)",
-            minimum=0),
+    Setting(
+        "CHECKPOINT_S",
+        float,
+        5.0,
+        "live clients and cameras save the people in view to the spool this often: "
+        "a killed server loses at most this much of each and the next start still counts them once (0: never)",
+        minimum=0,
+    ),
     # access control
-    Setting("SECRET_KEY", str, None, "signs the session cookie", shown_default="random, kept in `instance/secret_key`",
-            secret=True),
+    Setting(
+        "SECRET_KEY",
+        str,
+        None,
+        "signs the session cookie",
+        shown_default="random, kept in `instance/secret_key`",
+        secret=True,
+    ),
     Setting("ADMIN_USER", str, "admin", "the admin's user name (also `maskwatch passwd`'s default)"),
-    Setting("ADMIN_PASSWORD", str, None, "the admin made on the first start that has a password (8+ characters); "
-            "the login is on from then", secret=True),
+    Setting(
+        "ADMIN_PASSWORD",
+        str,
+        None,
+        "the admin made on the first start that has a password (8+ characters); the login is on from then",
+        secret=True,
+    ),
     Setting("LIVE_PUBLIC", bool, False, "the live webcam page works without a login (IP cameras always need one)"),
     Setting("UPLOADS_PUBLIC", bool, False, "picture and video uploads (and their jobs) work without a login"),
-    Setting("LOGIN_RATE_LIMIT", str, "5 per minute;30 per hour", "failed sign-ins and wrong current passwords (one "
-            "count for both) per client address, then 429", check=_rate_limits,
-            expected="rate limits such as '5 per minute;30 per hour'"),
-    Setting("RATELIMIT_STORAGE_URI", str, None, "where the sign-in limiter counts", expected="URI",
-            shown_default="`REDIS_URL`, else `memory://`", secret=True),
+    Setting(
+        "LOGIN_RATE_LIMIT",
+        str,
+        "5 per minute;30 per hour",
+        "failed sign-ins and wrong current passwords (one count for both) per client address, then 429",
+        check=_rate_limits,
+        expected="rate limits such as '5 per minute;30 per hour'",
+    ),
+    Setting(
+        "RATELIMIT_STORAGE_URI",
+        str,
+        None,
+        "where the sign-in limiter counts",
+        expected="URI",
+        shown_default="`REDIS_URL`, else `memory://`",
+        secret=True,
+    ),
     Setting("SESSION_HOURS", int, 12, "how long a sign-in lasts", minimum=1, maximum=8760),
     Setting("SESSION_COOKIE_SECURE", bool, False, "send the session cookie only over HTTPS (on with `serve --https`)"),
-    Setting("PROXY_COUNT", int, 0, "reverse proxies in front whose `X-Forwarded-For` is trusted (also for "
-            "`WEB_MAX_REQUESTS_PER_CLIENT`: behind a proxy with 0, every client is the proxy); 1 when only "
-            "docker-compose's proxy is published", minimum=0, maximum=10),
+    Setting(
+        "PROXY_COUNT",
+        int,
+        0,
+        "reverse proxies in front whose `X-Forwarded-For` is trusted (also for "
+        "`WEB_MAX_REQUESTS_PER_CLIENT`: behind a proxy with 0, every client is the proxy); 1 when only "
+        "docker-compose's proxy is published",
+        minimum=0,
+        maximum=10,
+    ),
     # `maskwatch serve`
-    Setting("MASKWATCH_HTTPS", bool, False, "`maskwatch serve` serves HTTPS, as with `--https`", attribute="SERVE_HTTPS"),
-    Setting("TLS_CERT", str, None, "PEM certificate of `serve --https` (as `--tls-cert`)", expected="file",
-            shown_default="self-signed, made in `instance/tls/`"),
-    Setting("TLS_KEY", str, None, "PEM private key of `serve --https` (as `--tls-key`)", expected="file",
-            shown_default="self-signed, made in `instance/tls/`"),
-    Setting("WEB_THREADS", int, 64, "requests and websockets served at once (one gunicorn gthread worker)",
-            minimum=1, maximum=1024),
-    Setting("WEB_READ_TIMEOUT_S", float, 30.0, "a client whose request brings no byte for this long (or that reads "
-            "no byte of its answer) is cut off; a body: 408", above=0),
+    Setting(
+        "MASKWATCH_HTTPS", bool, False, "`maskwatch serve` serves HTTPS, as with `--https`", attribute="SERVE_HTTPS"
+    ),
+    Setting(
+        "TLS_CERT",
+        str,
+        None,
+        "PEM certificate of `serve --https` (as `--tls-cert`)",
+        expected="file",
+        shown_default="self-signed, made in `instance/tls/`",
+    ),
+    Setting(
+        "TLS_KEY",
+        str,
+        None,
+        "PEM private key of `serve --https` (as `--tls-key`)",
+        expected="file",
+        shown_default="self-signed, made in `instance/tls/`",
+    ),
+    Setting(
+        "WEB_THREADS",
+        int,
+        64,
+        "requests and websockets served at once (one gunicorn gthread worker)",
+        minimum=1,
+        maximum=1024,
+    ),
+    Setting(
+        "WEB_READ_TIMEOUT_S",
+        float,
+        30.0,
+        "a client whose request brings no byte for this long (or that reads "
+        "no byte of its answer) is cut off; a body: 408",
+        above=0,
+    ),
     Setting("WEB_KEEPALIVE_S", float, 5.0, "an idle kept-alive connection is closed after this long", minimum=0),
-    Setting("WEB_MAX_REQUESTS_PER_CLIENT", int, 16, "requests (websockets included) in progress at once from one "
-            "client address; more get 429 at once, their bodies unread", minimum=1),
-    Setting("WEB_GRACEFUL_TIMEOUT_S", float, 10.0, "on SIGTERM, requests in progress get this long (websockets are "
-            "closed at once)", minimum=0),
-    Setting("MALLOC_ARENAS", int, 2, "glibc malloc arenas of the server and worker processes (0: glibc's default); "
-            "more let memory climb under load", minimum=0, maximum=256),
+    Setting(
+        "WEB_MAX_REQUESTS_PER_CLIENT",
+        int,
+        16,
+        "requests (websockets included) in progress at once from one "
+        "client address; more get 429 at once, their bodies unread",
+        minimum=1,
+    ),
+    Setting(
+        "WEB_GRACEFUL_TIMEOUT_S",
+        float,
+        10.0,
+        "on SIGTERM, requests in progress get this long (websockets are closed at once)",
+        minimum=0,
+    ),
+    Setting(
+        "MALLOC_ARENAS",
+        int,
+        2,
+        "glibc malloc arenas of the server and worker processes (0: glibc's default); more let memory climb under load",
+        minimum=0,
+        maximum=256,
+    ),
     # the database
     Setting("DB_POOL_SIZE", int, 5, "pooled database connections kept (0: no limit)", minimum=0),
     Setting("DB_MAX_OVERFLOW", int, 10, "connections opened beyond the pool when busy (-1: no limit)", minimum=-1),
     Setting("DB_POOL_TIMEOUT_S", float, 10.0, "a request waiting longer for a pooled connection gets 503", minimum=0),
     Setting("DB_CONNECT_TIMEOUT_S", float, 5.0, "MySQL/MariaDB connect timeout", above=0),
     Setting("DB_READ_TIMEOUT_S", float, 30.0, "MySQL/MariaDB read and write timeout", above=0),
-    Setting("HEALTH_TIMEOUT_S", float, 1.0, "how long `/api/health`'s database probe waits (for SQLite's write lock, "
-            "say)", above=0),
-    Setting("AUTH_OUTAGE_GRACE_S", float, 900.0, "while the database is unreachable, a session or API token it "
-            "confirmed less than this long ago keeps working (revoked ones never do)", minimum=0),
+    Setting(
+        "HEALTH_TIMEOUT_S",
+        float,
+        1.0,
+        "how long `/api/health`'s database probe waits (for SQLite's write lock, say)",
+        above=0,
+    ),
+    Setting(
+        "AUTH_OUTAGE_GRACE_S",
+        float,
+        900.0,
+        "while the database is unreachable, a session or API token it "
+        "confirmed less than this long ago keeps working (revoked ones never do)",
+        minimum=0,
+    ),
     # scale-out and IP cameras
-    Setting("REDIS_URL", str, None, "set: video jobs and cameras run on Celery workers, and their Socket.IO events "
-            "reach browsers through Redis; unset: they run in the server process", expected="Redis URL", secret=True),
-    Setting("CELERY_VISIBILITY_TIMEOUT", int, 3600, "seconds before Redis hands a dead worker's unacknowledged task "
-            "out again (longer than any video job takes)", minimum=1),
-    Setting("CAMERA_DETECT_FPS", float, 5.0, "detections per second of a camera without its own rate (the API's "
-            "range for `detect_fps`)", minimum=0.1, maximum=30),
+    Setting(
+        "REDIS_URL",
+        str,
+        None,
+        "set: video jobs and cameras run on Celery workers, and their Socket.IO events "
+        "reach browsers through Redis; unset: they run in the server process",
+        expected="Redis URL",
+        secret=True,
+    ),
+    Setting(
+        "CELERY_VISIBILITY_TIMEOUT",
+        int,
+        3600,
+        "seconds before Redis hands a dead worker's unacknowledged task out again (longer than any video job takes)",
+        minimum=1,
+    ),
+    Setting(
+        "CAMERA_DETECT_FPS",
+        float,
+        5.0,
+        "detections per second of a camera without its own rate (the API's range for `detect_fps`)",
+        minimum=0.1,
+        maximum=30,
+    ),
     Setting("CAMERA_MAX_RETRIES", int, 8, "failed connection attempts in a row before a camera is `failed`", minimum=0),
     Setting("CAMERA_BACKOFF_S", float, 1.0, "first reconnection delay, doubled each time", above=0),
     Setting("CAMERA_BACKOFF_MAX_S", float, 60.0, "the longest reconnection delay", above=0),
-    Setting("CAMERA_STALE_S", float, 15.0, "a camera whose worker sent no heartbeat for this long may be taken over",
-            above=0),
+    Setting(
+        "CAMERA_STALE_S",
+        float,
+        15.0,
+        "a camera whose worker sent no heartbeat for this long may be taken over",
+        above=0,
+    ),
     Setting("CAMERA_WATCHDOG_S", float, 10.0, "how often each Celery worker looks for cameras nobody runs", above=0),
     Setting("CAMERA_SEND_FRAMES", bool, True, "send a JPEG of each processed camera frame to its watchers"),
     Setting("CAMERA_FILE_URLS", bool, False, "accept `file://` camera URLs (demos, tests): they read server files"),
     # retention
-    Setting("RETENTION_DAYS", int, 0, "sightings, jobs and uploaded/result files older than this are deleted "
-            "(0: kept)", minimum=0),
+    Setting(
+        "RETENTION_DAYS",
+        int,
+        0,
+        "sightings, jobs and uploaded/result files older than this are deleted (0: kept)",
+        minimum=0,
+    ),
     Setting("RETENTION_SWEEP_S", float, 3600.0, "how often the server looks for such old data", above=0),
 )
 
@@ -306,15 +540,22 @@ OTHER_VARIABLES: tuple[OtherVariable, ...] = (
     OtherVariable("FACE_DETECTOR_PATH", "maskwatch.paths", "our face detector, default `models/face_detector.onnx`"),
     OtherVariable("MASKWATCH_DATA", "maskwatch.paths", "training data sets, default `../shared/datasets`"),
     OtherVariable("FRONTEND_DIST", "maskwatch.web.spa", "the built browser app, default `frontend/dist`"),
-    OtherVariable("MASKWATCH_REQUIRE_MARIADB", "tests", "1: a missing MariaDB fails the tests instead of skipping "
-                  "them (`make test`)"),
+    OtherVariable(
+        "MASKWATCH_REQUIRE_MARIADB",
+        "tests",
+        "1: a missing MariaDB fails the tests instead of skipping them (`make test`)",
+    ),
     OtherVariable("MASKWATCH_REQUIRE_REDIS", "tests", "1: a missing redis-server fails the tests (`make test`)"),
-    OtherVariable("MASKWATCH_BACKEND", "frontend/vite.config.js", "the server `npm run dev` proxies to, default "
-                  "`http://127.0.0.1:5000`"),
+    OtherVariable(
+        "MASKWATCH_BACKEND",
+        "frontend/vite.config.js",
+        "the server `npm run dev` proxies to, default `http://127.0.0.1:5000`",
+    ),
     OtherVariable("MASKWATCH_PORT", "docker-compose.yml", "host port of the web service, default 5000"),
     OtherVariable("MASKWATCH_HTTPS_PORT", "docker-compose.yml", "host port of the TLS proxy, default 443"),
-    OtherVariable("MASKWATCH_SITE", "docker-compose.yml, deploy/Caddyfile", "the name or address users open, "
-                  "default `localhost`"),
+    OtherVariable(
+        "MASKWATCH_SITE", "docker-compose.yml, deploy/Caddyfile", "the name or address users open, default `localhost`"
+    ),
 )
 
 SETTING_NAMED = {s.name: s for s in SETTINGS}
@@ -340,8 +581,11 @@ def read_environment(environ: Mapping[str, str]) -> dict[str, object]:
             problems.append(str(exc))
     for name in sorted(n for n in environ if n.startswith(PREFIX) and n not in KNOWN_NAMES):
         close = difflib.get_close_matches(name, sorted(n for n in KNOWN_NAMES if n.startswith(PREFIX)), n=1)
-        problems.append(f"{name} is not a MaskWatch variable" + (f" (did you mean {close[0]}?)" if close else "")
-                        + "; README's settings table lists them")
+        problems.append(
+            f"{name} is not a MaskWatch variable"
+            + (f" (did you mean {close[0]}?)" if close else "")
+            + "; README's settings table lists them"
+        )
     if problems:
         raise SettingsError(problems)
     return given
@@ -354,9 +598,17 @@ def _cell(text: str) -> str:
 def settings_markdown() -> str:
     """README's settings tables, made from SETTINGS and OTHER_VARIABLES (`maskwatch settings --markdown`)."""
     lines = ["| variable | value | default | |", "|---|---|---|---|"]
-    lines += [f"| `{s.name}` | {_cell(s.value_text())} | {_cell(s.default_text())} | {_cell(s.help)} |" for s in SETTINGS]
-    lines += ["", "Other variables, read outside the settings (an unknown `MASKWATCH_*` name stops every `maskwatch` "
-              "command, the server and the workers):", "", "| variable | read by | |", "|---|---|---|"]
+    lines += [
+        f"| `{s.name}` | {_cell(s.value_text())} | {_cell(s.default_text())} | {_cell(s.help)} |" for s in SETTINGS
+    ]
+    lines += [
+        "",
+        "Other variables, read outside the settings (an unknown `MASKWATCH_*` name stops every `maskwatch` "
+        "command, the server and the workers):",
+        "",
+        "| variable | read by | |",
+        "|---|---|---|",
+    ]
     lines += [f"| `{v.name}` | {_cell(v.read_by)} | {_cell(v.help)} |" for v in OTHER_VARIABLES]
     return "\n".join(lines) + "\n"
 

@@ -23,7 +23,9 @@ class DetectorService:
     """
 
     def __init__(self, detector=None, build=None, profiles: dict[str, DetectionProfile] | None = None):
-        self.detectors = detector if isinstance(detector, dict) or detector is None else {PICTURE: detector, STREAM: detector}
+        self.detectors = (
+            detector if isinstance(detector, dict) or detector is None else {PICTURE: detector, STREAM: detector}
+        )
         self._build = build
         self.profiles = profiles or {}
         self._lock = threading.Lock()
@@ -56,9 +58,13 @@ def build_mask_detectors(config) -> dict:
     from .paths import default_classifier_path
 
     classifier = MaskClassifier.from_file(config["MODEL_PATH"] or default_classifier_path())
-    return {name: MaskDetector(build_face_detector(config["DETECTOR"], threads=config["TORCH_THREADS"],
-                                                   **profile.detector_options()), classifier)
-            for name, profile in profiles_from_config(config).items()}
+    return {
+        name: MaskDetector(
+            build_face_detector(config["DETECTOR"], threads=config["TORCH_THREADS"], **profile.detector_options()),
+            classifier,
+        )
+        for name, profile in profiles_from_config(config).items()
+    }
 
 
 def detector_service(config: Mapping, *, lazy: bool = False) -> DetectorService:
@@ -78,8 +84,11 @@ def init_app(app: Flask, detector=None) -> None:
     if isinstance(detector, DetectorService):
         app.extensions[EXTENSION_KEY] = detector
         return
-    app.extensions[EXTENSION_KEY] = (detector_service(app.config) if detector is None
-                                     else DetectorService(detector, profiles=profiles_from_config(app.config)))
+    app.extensions[EXTENSION_KEY] = (
+        detector_service(app.config)
+        if detector is None
+        else DetectorService(detector, profiles=profiles_from_config(app.config))
+    )
 
 
 def get_detector() -> DetectorService:

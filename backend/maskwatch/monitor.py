@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from typing import Callable, Iterable, Protocol, TypeGuard
+from typing import Protocol, TypeGuard
 
 import numpy as np
 
@@ -53,8 +54,9 @@ class Recorder(Protocol):
 class CheckpointRecorder(Recorder, Protocol):
     """A recorder that keeps the people a stream has in view (store.recording.SightingRecorder)."""
 
-    def checkpoint(self, session: str, source: SourceRef, people: dict[str, PersonSighting],
-                   stale_s: float) -> None: ...
+    def checkpoint(
+        self, session: str, source: SourceRef, people: dict[str, PersonSighting], stale_s: float
+    ) -> None: ...
 
     def end_checkpoints(self, session: str) -> None: ...
 
@@ -80,8 +82,9 @@ class KeptPeople:
     def __init__(self):
         self.people: list[PersonSighting] = []
 
-    def record(self, source: SourceRef, people: Iterable[PersonSighting],
-               keys: list[str | None] | None = None) -> Recorded:
+    def record(
+        self, source: SourceRef, people: Iterable[PersonSighting], keys: list[str | None] | None = None
+    ) -> Recorded:
         people = list(people)
         self.people += people
         return Recorded(0, len(people), source.source_id)
@@ -121,11 +124,20 @@ class StreamSession:
             the session's `key` and its track id, `<key>-<track id>`; its sighting keeps it.
     """
 
-    def __init__(self, detector: Detector, tracker: FaceTracker, source: SourceRef = SourceRef(), *,
-                 recorder: Recorder | None = None, alerts: AlertPolicy | None = None,
-                 publisher: Publisher | None = None, profile: str = STREAM,
-                 clock: Callable[[], float] = time.monotonic, alert_extra: dict | None = None,
-                 checkpoint_every_s: float | None = None):
+    def __init__(
+        self,
+        detector: Detector,
+        tracker: FaceTracker,
+        source: SourceRef = SourceRef(),
+        *,
+        recorder: Recorder | None = None,
+        alerts: AlertPolicy | None = None,
+        publisher: Publisher | None = None,
+        profile: str = STREAM,
+        clock: Callable[[], float] = time.monotonic,
+        alert_extra: dict | None = None,
+        checkpoint_every_s: float | None = None,
+    ):
         if checkpoint_every_s and not keeps_checkpoints(recorder):
             raise ValueError("checkpoint_every_s needs a recorder that keeps checkpoints (store.recording)")
         self.detector = detector
@@ -209,8 +221,14 @@ class StreamSession:
             return []
         now, raised = self.clock(), []
         for face in faces:
-            if self.alerts.should_alert(face.track_id, face.person_verdict, face.frames_seen, face.detection.box,
-                                        now, new_person=face.after_split):
+            if self.alerts.should_alert(
+                face.track_id,
+                face.person_verdict,
+                face.frames_seen,
+                face.detection.box,
+                now,
+                new_person=face.after_split,
+            ):
                 alert = {**face.to_dict(), **self.alert_extra, "message": ALERT_MESSAGES[face.person_verdict]}
                 self.publisher.publish("alert", alert)
                 raised.append(alert)

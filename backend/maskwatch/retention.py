@@ -70,7 +70,7 @@ class RetentionSweeper:
         self.stopping = threading.Event()
         self.thread = threading.Thread(target=self._run, name="maskwatch-retention", daemon=True)
 
-    def start(self) -> "RetentionSweeper":
+    def start(self) -> RetentionSweeper:
         self.thread.start()
         return self
 

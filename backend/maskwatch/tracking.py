@@ -111,10 +111,11 @@ class Track:
     def settled(self, settle_frames: int) -> bool:
         return self.confident_frames >= settle_frames
 
-    def looks_unlike(self, detection: Detection, min_confidence: float, settle_frames: int, min_similarity: float) -> bool:
+    def looks_unlike(
+        self, detection: Detection, min_confidence: float, settle_frames: int, min_similarity: float
+    ) -> bool:
         """A confident verdict other than the settled one, or an appearance unlike the track's."""
-        if (self.settled(settle_frames) and judged(detection, min_confidence)
-                and detection.label != self.verdict()[0]):
+        if self.settled(settle_frames) and judged(detection, min_confidence) and detection.label != self.verdict()[0]:
             return True
         if self.signature is not None and detection.signature is not None and self.frames_seen >= 2:
             return float(self.signature @ detection.signature) < min_similarity
@@ -161,9 +162,17 @@ class FaceTracker:
         people = tracker.close_all()
     """
 
-    def __init__(self, min_iou: float = 0.2, max_centre_shift: float = 1.0, max_missed: int = 10,
-                 min_confidence: float = 0.0, min_frames: int = 2, settle_frames: int = 3, split_after: int = 3,
-                 min_similarity: float = 0.6):
+    def __init__(
+        self,
+        min_iou: float = 0.2,
+        max_centre_shift: float = 1.0,
+        max_missed: int = 10,
+        min_confidence: float = 0.0,
+        min_frames: int = 2,
+        settle_frames: int = 3,
+        split_after: int = 3,
+        min_similarity: float = 0.6,
+    ):
         self.min_iou = min_iou
         self.max_centre_shift = max_centre_shift
         self.max_missed = max_missed
@@ -176,7 +185,7 @@ class FaceTracker:
         self.ended_counts: dict[str, int] = dict.fromkeys((*LABELS, UNKNOWN), 0)
         self._next_id = 1
 
-    def update(self, detections: list[Detection], timestamp) -> "TrackerUpdate":
+    def update(self, detections: list[Detection], timestamp) -> TrackerUpdate:
         """Match one frame's detections; returns the tracked faces and the people whose tracks ended."""
         pairs = self._match(detections)
         matched_tracks = {t for t, _ in pairs}
@@ -219,8 +228,14 @@ class FaceTracker:
         own = detection.label if judged(detection, self.min_confidence) else UNKNOWN
         vote = track.verdict()[0] if track.settled(self.settle_frames) else own
         shown = own if track.unlike_run else vote
-        return TrackedFace(track.track_id, detection, shown, track.frames_seen, track.after_split,
-                           track.verdict()[0] if track.unlike_run else vote)
+        return TrackedFace(
+            track.track_id,
+            detection,
+            shown,
+            track.frames_seen,
+            track.after_split,
+            track.verdict()[0] if track.unlike_run else vote,
+        )
 
     def close_all(self) -> list[PersonSighting]:
         """End every live track (end of video, client gone); returns their people."""
@@ -250,8 +265,9 @@ class FaceTracker:
     @staticmethod
     def _person(track: Track) -> PersonSighting:
         verdict, confidence = track.verdict()
-        return PersonSighting(track.track_id, track.first_seen, track.last_seen, verdict, round(confidence, 4),
-                              track.frames_seen)
+        return PersonSighting(
+            track.track_id, track.first_seen, track.last_seen, verdict, round(confidence, 4), track.frames_seen
+        )
 
     def _match(self, detections: list[Detection]) -> list[tuple[int, int]]:
         """Greedy best-first pairs (track index, detection index): IoU first, then centre distance."""

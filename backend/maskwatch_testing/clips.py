@@ -29,7 +29,7 @@ def frame(i: int, patches, size=(480, 640)) -> np.ndarray:
     out = np.full((*size, 3), 128, np.uint8)
     for k, patch in enumerate(patches):
         x, y = 60 + 300 * k + (i * 4) % 60, 120 + (i * 2) % 30
-        out[y:y + patch.shape[0], x:x + patch.shape[1]] = patch
+        out[y : y + patch.shape[0], x : x + patch.shape[1]] = patch
     return out
 
 

@@ -17,7 +17,7 @@ def head_patch(image: np.ndarray, face_box, margin: float = 0.6, width: int = 15
     x1, y1, x2, y2 = face_box
     mx, my = (x2 - x1) * margin, (y2 - y1) * margin
     h, w = image.shape[:2]
-    crop = image[max(0, int(y1 - my)):min(h, int(y2 + my)), max(0, int(x1 - mx)):min(w, int(x2 + mx))]
+    crop = image[max(0, int(y1 - my)) : min(h, int(y2 + my)), max(0, int(x1 - mx)) : min(w, int(x2 + mx))]
     scale = width / crop.shape[1]
     return cv2.resize(crop, (width, round(crop.shape[0] * scale)), interpolation=cv2.INTER_AREA)
 
@@ -34,7 +34,7 @@ def scene(patches: list[tuple[np.ndarray, int, int]], size=FRAME_SIZE, grey: int
         ph, pw = patch.shape[:2]
         fx1, fy1, fx2, fy2 = max(0, x), max(0, y), min(size[1], x + pw), min(size[0], y + ph)
         if fx2 > fx1 and fy2 > fy1:
-            frame[fy1:fy2, fx1:fx2] = patch[fy1 - y:fy2 - y, fx1 - x:fx2 - x]
+            frame[fy1:fy2, fx1:fx2] = patch[fy1 - y : fy2 - y, fx1 - x : fx2 - x]
     return frame
 
 

@@ -28,13 +28,24 @@ from maskwatch.paths import REPO_ROOT
 
 #: Every reason a decoder may give (maskwatch.media.MediaError.code).
 MEDIA_ERROR_CODES = {"not_found", "empty", "too_large", "unsupported_type", "corrupt", "too_many_pixels", "too_long"}
-_QUIET = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture,
-          HealthCheck.filter_too_much]
+_QUIET = [
+    HealthCheck.too_slow,
+    HealthCheck.data_too_large,
+    HealthCheck.function_scoped_fixture,
+    HealthCheck.filter_too_much,
+]
 
-settings.register_profile("ci", deadline=None, derandomize=True, database=None, print_blob=True,
-                          suppress_health_check=_QUIET)
-settings.register_profile("long", deadline=None, derandomize=False, print_blob=True, suppress_health_check=_QUIET,
-                          database=DirectoryBasedExampleDatabase(str(REPO_ROOT / "build" / "hypothesis")))
+settings.register_profile(
+    "ci", deadline=None, derandomize=True, database=None, print_blob=True, suppress_health_check=_QUIET
+)
+settings.register_profile(
+    "long",
+    deadline=None,
+    derandomize=False,
+    print_blob=True,
+    suppress_health_check=_QUIET,
+    database=DirectoryBasedExampleDatabase(str(REPO_ROOT / "build" / "hypothesis")),
+)
 PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci")
 LONG_FACTOR = int(os.environ.get("HYPOTHESIS_LONG_FACTOR", "50"))
 
@@ -46,6 +57,7 @@ def fuzz(examples: int) -> settings:
 
 
 # --- seeds: small real files of each format ------------------------------------------------------
+
 
 def gradient(width: int = 32, height: int = 24) -> np.ndarray:
     y, x = np.mgrid[0:height, 0:width]
@@ -83,14 +95,39 @@ def image_seeds() -> dict[str, bytes]:
     }
 
 
-IMAGE_MAGIC = [b"\xff\xd8\xff", b"\xff\xd8\xff\xe0\x00\x10JFIF\x00", b"\x89PNG\r\n\x1a\n",
-               b"\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR", b"RIFF\x00\x00\x00\x00WEBPVP8 ", b"RIFF\xff\xff\xff\xffWEBPVP8X",
-               b"RIFF\x10\x00\x00\x00WEBPVP8L"]
-VIDEO_MAGIC = [b"\x00\x00\x00\x18ftypmp42", b"\x00\x00\x00\x20ftypisom", b"\x1a\x45\xdf\xa3", b"RIFF\x00\x00\x00\x00AVI "]
+IMAGE_MAGIC = [
+    b"\xff\xd8\xff",
+    b"\xff\xd8\xff\xe0\x00\x10JFIF\x00",
+    b"\x89PNG\r\n\x1a\n",
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR",
+    b"RIFF\x00\x00\x00\x00WEBPVP8 ",
+    b"RIFF\xff\xff\xff\xffWEBPVP8X",
+    b"RIFF\x10\x00\x00\x00WEBPVP8L",
+]
+VIDEO_MAGIC = [
+    b"\x00\x00\x00\x18ftypmp42",
+    b"\x00\x00\x00\x20ftypisom",
+    b"\x1a\x45\xdf\xa3",
+    b"RIFF\x00\x00\x00\x00AVI ",
+]
 
 #: Values that break length and size fields more often than random ones do.
-_SPECIAL = [b"\x00", b"\xff", b"\x00\x00\x00\x00", b"\xff\xff\xff\xff", b"\x7f\xff\xff\xff", b"\x80\x00\x00\x00",
-            b"\x00\x00\xff\xff", b"\xff\xd9", b"\xff\xd8", b"IEND", b"IDAT", b"VP8X", b"moov", b"mdat"]
+_SPECIAL = [
+    b"\x00",
+    b"\xff",
+    b"\x00\x00\x00\x00",
+    b"\xff\xff\xff\xff",
+    b"\x7f\xff\xff\xff",
+    b"\x80\x00\x00\x00",
+    b"\x00\x00\xff\xff",
+    b"\xff\xd9",
+    b"\xff\xd8",
+    b"IEND",
+    b"IDAT",
+    b"VP8X",
+    b"moov",
+    b"mdat",
+]
 
 
 def mutate(seed: bytes, edits: list[tuple[str, int, bytes]]) -> bytes:
@@ -98,11 +135,11 @@ def mutate(seed: bytes, edits: list[tuple[str, int, bytes]]) -> bytes:
     for op, where, chunk in edits:
         at = where % (len(data) + 1)
         if op == "overwrite":
-            data[at:at + len(chunk)] = chunk
+            data[at : at + len(chunk)] = chunk
         elif op == "insert":
             data[at:at] = chunk
         elif op == "delete":
-            del data[at:at + 1 + len(chunk) * 8]
+            del data[at : at + 1 + len(chunk) * 8]
         elif op == "truncate":
             del data[at:]
         elif op == "flip" and data:
@@ -113,8 +150,9 @@ def mutate(seed: bytes, edits: list[tuple[str, int, bytes]]) -> bytes:
 def edits() -> st.SearchStrategy[list[tuple[str, int, bytes]]]:
     """A few byte-level edits: overwrite, insert, delete, truncate, bit flip; at any offset."""
     chunk = st.one_of(st.binary(min_size=1, max_size=16), st.sampled_from(_SPECIAL))
-    edit = st.tuples(st.sampled_from(["overwrite", "insert", "delete", "truncate", "flip"]),
-                     st.integers(0, 1 << 20), chunk)
+    edit = st.tuples(
+        st.sampled_from(["overwrite", "insert", "delete", "truncate", "flip"]), st.integers(0, 1 << 20), chunk
+    )
     return st.lists(edit, min_size=1, max_size=6)
 
 
@@ -135,8 +173,19 @@ def any_image_bytes() -> st.SearchStrategy[bytes]:
 
 def socket_values() -> st.SearchStrategy:
     """Anything a Socket.IO client can send as an event argument (JSON values and bytes, nested)."""
-    leaves = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=64),
-                       st.binary(max_size=256), st.sampled_from(["data:image/jpeg;base64,", "data:,@@", "////"]))
-    return st.recursive(leaves, lambda inner: st.one_of(st.lists(inner, max_size=4),
-                                                        st.dictionaries(st.sampled_from(["image", "x", ""]), inner,
-                                                                        max_size=3)), max_leaves=8)
+    leaves = st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(),
+        st.floats(allow_nan=False),
+        st.text(max_size=64),
+        st.binary(max_size=256),
+        st.sampled_from(["data:image/jpeg;base64,", "data:,@@", "////"]),
+    )
+    return st.recursive(
+        leaves,
+        lambda inner: st.one_of(
+            st.lists(inner, max_size=4), st.dictionaries(st.sampled_from(["image", "x", ""]), inner, max_size=3)
+        ),
+        max_leaves=8,
+    )

@@ -112,8 +112,9 @@ def live_worker(url: str, frames: list[bytes], tally: Tally, clock: Clock, timeo
     client = socketio.Client()
     while not clock.stop.is_set() and not client.connected:
         try:
-            client.connect(url, namespaces=["/live"], transports=["websocket"], auth={"name": tally.name},
-                           wait_timeout=timeout)
+            client.connect(
+                url, namespaces=["/live"], transports=["websocket"], auth={"name": tally.name}, wait_timeout=timeout
+            )
         except socketio.exceptions.ConnectionError as exc:
             tally.error("connect", str(exc))
             clock.stop.wait(1.0)
@@ -153,8 +154,11 @@ def image_worker(url: str, images: list[bytes], tally: Tally, clock: Clock, time
         while not clock.stop.is_set():
             sent_at = clock.now()
             try:
-                response = session.post(url + "/api/images", files={"file": ("frame.jpg", images[i % len(images)],
-                                                                              "image/jpeg")}, timeout=timeout)
+                response = session.post(
+                    url + "/api/images",
+                    files={"file": ("frame.jpg", images[i % len(images)], "image/jpeg")},
+                    timeout=timeout,
+                )
             except requests.Timeout:
                 tally.error("timeout", f"no answer in {timeout:.0f} s")
                 continue
@@ -184,8 +188,9 @@ def video_worker(url: str, clip: Path, uploads: int, tally: Tally, clock: Clock,
             sent_at = clock.now()
             try:
                 with clip.open("rb") as f:
-                    response = session.post(url + "/api/videos", files={"file": ("clip.mp4", f, "video/mp4")},
-                                            timeout=timeout)
+                    response = session.post(
+                        url + "/api/videos", files={"file": ("clip.mp4", f, "video/mp4")}, timeout=timeout
+                    )
                 if not response.ok:
                     tally.error(f"http_{response.status_code}", response.text[:200])
                     continue
@@ -205,8 +210,12 @@ def video_worker(url: str, clip: Path, uploads: int, tally: Tally, clock: Clock,
 
 def _process_sample(server: ServedApp, t: float) -> tuple:
     pid = server.app_pid
-    return (round(t, 1), round(server.rss_mb(pid=pid), 1), len(os.listdir(f"/proc/{pid}/task")),
-            len(os.listdir(f"/proc/{pid}/fd")))
+    return (
+        round(t, 1),
+        round(server.rss_mb(pid=pid), 1),
+        len(os.listdir(f"/proc/{pid}/task")),
+        len(os.listdir(f"/proc/{pid}/fd")),
+    )
 
 
 def memory_sampler(server: ServedApp, samples: list, tally: Tally, clock: Clock, every_s: float = 1.0) -> None:
@@ -241,15 +250,25 @@ def summarize_kind(tallies: list[Tally], since: float, window_s: float) -> dict:
     server = [s for _, _, s in measured if s is not None]
     errors = sum((t.errors for t in tallies), Counter())
     return {
-        "workers": len(tallies), "answered": sum(len(t.answers) for t in tallies),
-        "with_faces": sum(t.with_faces for t in tallies), "dropped": sum(t.dropped for t in tallies),
-        "errors": dict(errors), **_latency(round_trips),
+        "workers": len(tallies),
+        "answered": sum(len(t.answers) for t in tallies),
+        "with_faces": sum(t.with_faces for t in tallies),
+        "dropped": sum(t.dropped for t in tallies),
+        "errors": dict(errors),
+        **_latency(round_trips),
         "server_p50_ms": round(percentile(server, 50), 1) if server else None,
         "per_s": round(len(measured) / window_s, 2) if window_s > 0 else None,
-        "per_worker": [{"name": t.name, "answered": len(t.answers), "with_faces": t.with_faces,
-                        "dropped": t.dropped, "errors": sum(t.errors.values()),
-                        "per_s": round(sum(a[0] >= since for a in t.answers) / window_s, 2) if window_s > 0 else None}
-                       for t in tallies],
+        "per_worker": [
+            {
+                "name": t.name,
+                "answered": len(t.answers),
+                "with_faces": t.with_faces,
+                "dropped": t.dropped,
+                "errors": sum(t.errors.values()),
+                "per_s": round(sum(a[0] >= since for a in t.answers) / window_s, 2) if window_s > 0 else None,
+            }
+            for t in tallies
+        ],
     }
 
 
@@ -265,9 +284,15 @@ def summarize_memory(samples: list, warmup_s: float, max_slope: float, noise_mb:
     slope = float(np.polyfit(t[after], rss[after], 1)[0] * 60) if after.sum() >= 2 else 0.0
     growth = float(rss[-1] - rss[after][0])
     return {
-        "first_mb": rss[0], "after_warmup_mb": rss[after][0], "last_mb": rss[-1], "max_mb": rss.max(),
-        "growth_after_warmup_mb": round(growth, 1), "slope_mb_per_min": round(slope, 2),
-        "max_slope_mb_per_min": max_slope, "noise_mb": noise_mb, "flat": slope < max_slope or growth < noise_mb,
+        "first_mb": rss[0],
+        "after_warmup_mb": rss[after][0],
+        "last_mb": rss[-1],
+        "max_mb": rss.max(),
+        "growth_after_warmup_mb": round(growth, 1),
+        "slope_mb_per_min": round(slope, 2),
+        "max_slope_mb_per_min": max_slope,
+        "noise_mb": noise_mb,
+        "flat": slope < max_slope or growth < noise_mb,
         "threads": {"first": int(threads[0]), "last": int(threads[-1]), "max": int(threads.max())},
         "open_files": {"first": int(fds[0]), "last": int(fds[-1]), "max": int(fds.max())},
         "samples": [list(s[:2]) for s in samples],
@@ -296,8 +321,11 @@ def run_load(server: ServedApp, plan: LoadPlan) -> dict:
             worker = live_worker if tally.kind == "live" else image_worker
             threads.append(threading.Thread(target=worker, args=(server.url, frames, tally, clock, plan.timeout_s)))
         if video:
-            threads.append(threading.Thread(target=video_worker, args=(server.url, clip, plan.video_uploads, video,
-                                                                         clock, plan.timeout_s)))
+            threads.append(
+                threading.Thread(
+                    target=video_worker, args=(server.url, clip, plan.video_uploads, video, clock, plan.timeout_s)
+                )
+            )
         for thread in threads:
             thread.start()
         clock.stop.wait(plan.seconds)
@@ -307,18 +335,27 @@ def run_load(server: ServedApp, plan: LoadPlan) -> dict:
             thread.join()
     window = elapsed - min(plan.warmup_s, elapsed)
     everyone = tallies + ([video] if video else []) + [sampler_tally]
-    kinds = {kind: summarize_kind([t for t in tallies if t.kind == kind], plan.warmup_s, window)
-             for kind in ("live", "image") if any(t.kind == kind for t in tallies)}
+    kinds = {
+        kind: summarize_kind([t for t in tallies if t.kind == kind], plan.warmup_s, window)
+        for kind in ("live", "image")
+        if any(t.kind == kind for t in tallies)
+    }
     if video:  # one job spans the warm-up: time them all
-        kinds["video"] = {**summarize_kind([video], 0.0, elapsed), "video_seconds": plan.video_seconds,
-                          "unfinished": plan.video_uploads - len(video.answers) - sum(video.errors.values())}
+        kinds["video"] = {
+            **summarize_kind([video], 0.0, elapsed),
+            "video_seconds": plan.video_seconds,
+            "unfinished": plan.video_uploads - len(video.answers) - sum(video.errors.values()),
+        }
     errors = sum(sum(t.errors.values()) for t in everyone)
     memory = summarize_memory(samples, plan.warmup_s, plan.max_slope_mb_per_min, plan.noise_mb)
     return {
-        "plan": asdict(plan), "elapsed_s": round(elapsed, 1), "kinds": kinds, "memory": memory,
-        "errors": errors, "dropped": sum(t.dropped for t in everyone),
+        "plan": asdict(plan),
+        "elapsed_s": round(elapsed, 1),
+        "kinds": kinds,
+        "memory": memory,
+        "errors": errors,
+        "dropped": sum(t.dropped for t in everyone),
         "error_examples": [e for t in everyone for e in t.examples][:ERROR_EXAMPLES],
-        "load_average": {"before": [round(v, 2) for v in load_before],
-                         "after": [round(v, 2) for v in os.getloadavg()]},
+        "load_average": {"before": [round(v, 2) for v in load_before], "after": [round(v, 2) for v in os.getloadavg()]},
         "ok": errors == 0 and memory["flat"],
     }

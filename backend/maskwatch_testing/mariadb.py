@@ -6,9 +6,9 @@ import shutil
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import pymysql
 
@@ -45,28 +45,53 @@ class MariaDBServer:
         data = self.base / "data"
         first_start = not data.exists()
         if first_start:
-            subprocess.run(["mariadb-install-db", "--no-defaults", "--user=root", f"--datadir={data}", "--skip-test-db"],
-                           check=True, capture_output=True)
+            subprocess.run(
+                ["mariadb-install-db", "--no-defaults", "--user=root", f"--datadir={data}", "--skip-test-db"],
+                check=True,
+                capture_output=True,
+            )
         self.process = subprocess.Popen(
-            ["mariadbd", "--no-defaults", "--user=root", f"--datadir={data}", f"--socket={self.socket}",
-             f"--port={self.port}", "--bind-address=127.0.0.1", f"--pid-file={self.base / 'mysqld.pid'}",
-             "--skip-name-resolve", "--character-set-server=utf8mb4", "--collation-server=utf8mb4_unicode_ci",
-             "--innodb-buffer-pool-size=32M", "--innodb-flush-log-at-trx-commit=0"],
-            stdout=subprocess.DEVNULL, stderr=(self.base / "mysqld.log").open("ab"))
+            [
+                "mariadbd",
+                "--no-defaults",
+                "--user=root",
+                f"--datadir={data}",
+                f"--socket={self.socket}",
+                f"--port={self.port}",
+                "--bind-address=127.0.0.1",
+                f"--pid-file={self.base / 'mysqld.pid'}",
+                "--skip-name-resolve",
+                "--character-set-server=utf8mb4",
+                "--collation-server=utf8mb4_unicode_ci",
+                "--innodb-buffer-pool-size=32M",
+                "--innodb-flush-log-at-trx-commit=0",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=(self.base / "mysqld.log").open("ab"),
+        )
         deadline = time.monotonic() + timeout
-        while subprocess.run(["mariadb-admin", "--no-defaults", f"--socket={self.socket}", "-uroot", "ping"],
-                             capture_output=True).returncode != 0:
+        while (
+            subprocess.run(
+                ["mariadb-admin", "--no-defaults", f"--socket={self.socket}", "-uroot", "ping"], capture_output=True
+            ).returncode
+            != 0
+        ):
             if self.process.poll() is not None or time.monotonic() > deadline:
                 self.stop()
                 raise RuntimeError(f"mariadbd did not start; see {self.base / 'mysqld.log'}")
             time.sleep(0.2)
         if first_start:
-            self.sql_as_root(f"CREATE USER '{USER}'@'127.0.0.1' IDENTIFIED BY '{PASSWORD}'; "
-                             f"GRANT ALL ON `{DATABASE}`.* TO '{USER}'@'127.0.0.1';")
+            self.sql_as_root(
+                f"CREATE USER '{USER}'@'127.0.0.1' IDENTIFIED BY '{PASSWORD}'; "
+                f"GRANT ALL ON `{DATABASE}`.* TO '{USER}'@'127.0.0.1';"
+            )
 
     def sql_as_root(self, sql: str) -> None:
-        subprocess.run(["mariadb", "--no-defaults", f"--socket={self.socket}", "-uroot", "-e", sql],
-                       check=True, capture_output=True)
+        subprocess.run(
+            ["mariadb", "--no-defaults", f"--socket={self.socket}", "-uroot", "-e", sql],
+            check=True,
+            capture_output=True,
+        )
 
     def fresh_database(self) -> str:
         """Drop and recreate the test database; returns its SQLAlchemy URL."""

@@ -37,8 +37,9 @@ class ServedApp:
         self.instance.mkdir(parents=True, exist_ok=True)
         self.log = (self.instance / "serve.log").open("wb")
         command = [sys.executable, "-m", "maskwatch.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port)]
-        self.process = subprocess.Popen(command + (["--https"] if self.https else []), env=self.env,
-                                        stdout=self.log, stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(
+            command + (["--https"] if self.https else []), env=self.env, stdout=self.log, stderr=subprocess.STDOUT
+        )
         # only to see it is up; tests that care about the certificate check it themselves
         context = ssl._create_unverified_context() if self.https else None
         deadline = time.monotonic() + self.timeout

@@ -45,7 +45,7 @@ class MjpegServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/stream.mjpg"
 
-    def start(self) -> "MjpegServer":
+    def start(self) -> MjpegServer:
         stream = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -58,8 +58,11 @@ class MjpegServer:
                 try:
                     while not getattr(self.server, "stopping", False):
                         jpeg = stream.jpegs[index % len(stream.jpegs)]
-                        self.wfile.write(b"--frame\r\nContent-Type: image/jpeg\r\nContent-Length: %d\r\n\r\n" % len(jpeg)
-                                         + jpeg + b"\r\n")
+                        self.wfile.write(
+                            b"--frame\r\nContent-Type: image/jpeg\r\nContent-Length: %d\r\n\r\n" % len(jpeg)
+                            + jpeg
+                            + b"\r\n"
+                        )
                         index += 1
                         time.sleep(1 / stream.fps)
                 except OSError:

@@ -32,9 +32,23 @@ class RedisServer:
 
     def __enter__(self):
         self.base.mkdir(parents=True, exist_ok=True)
-        self.process = subprocess.Popen(["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-                                         "--appendonly", "no", "--dir", str(self.base)],
-                                        stdout=(self.base / "redis.log").open("wb"), stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.base),
+            ],
+            stdout=(self.base / "redis.log").open("wb"),
+            stderr=subprocess.STDOUT,
+        )
         deadline = time.monotonic() + 15
         while True:
             try:
@@ -66,14 +80,34 @@ class CeleryWorker:
 
     def __init__(self, log: Path, env: dict, name: str = "w1", concurrency: int = 1, pool: str = "prefork"):
         self.log_path, self.env, self.name = Path(log), env, name
-        self.args = [sys.executable, "-m", "celery", "-A", CELERY_APP, "worker", "--loglevel=INFO", "-P", pool,
-                     "-c", str(concurrency), "-n", f"{name}@%h", "--without-gossip", "--without-mingle"]
+        self.args = [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            CELERY_APP,
+            "worker",
+            "--loglevel=INFO",
+            "-P",
+            pool,
+            "-c",
+            str(concurrency),
+            "-n",
+            f"{name}@%h",
+            "--without-gossip",
+            "--without-mingle",
+        ]
         self.process: subprocess.Popen | None = None
 
-    def start(self, timeout: float = 60.0) -> "CeleryWorker":
+    def start(self, timeout: float = 60.0) -> CeleryWorker:
         self.log = self.log_path.open("wb")
-        self.process = subprocess.Popen(self.args, env={**os.environ, "OMP_NUM_THREADS": "1", **self.env},
-                                        stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.process = subprocess.Popen(
+            self.args,
+            env={**os.environ, "OMP_NUM_THREADS": "1", **self.env},
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         deadline = time.monotonic() + timeout
         while b" ready." not in self.log_path.read_bytes():
             if self.process.poll() is not None or time.monotonic() > deadline:

@@ -33,10 +33,14 @@ def write_mp4(path: Path, frames: list[np.ndarray], fps: int = 10) -> Path:
     return Path(path)
 
 
-def unmasked_then_masked(bare: np.ndarray, masked: np.ndarray, seconds: float = 4.0, gap_s: float = 3.0,
-                         fps: int = 10) -> list[np.ndarray]:
+def unmasked_then_masked(
+    bare: np.ndarray, masked: np.ndarray, seconds: float = 4.0, gap_s: float = 3.0, fps: int = 10
+) -> list[np.ndarray]:
     """The same head bare for `seconds`, nobody for `gap_s` (the track ends), then masked for `seconds`."""
     n, gap = round(seconds * fps), round(gap_s * fps)
     x, y = (FRAME_SIZE[1] - bare.shape[1]) // 2, (FRAME_SIZE[0] - bare.shape[0]) // 2
-    return ([scene([(bare, x + (i % 3), y)]) for i in range(n)] + [scene([]) for _ in range(gap)]
-            + [scene([(masked, x + (i % 3), y)]) for i in range(n)])
+    return (
+        [scene([(bare, x + (i % 3), y)]) for i in range(n)]
+        + [scene([]) for _ in range(gap)]
+        + [scene([(masked, x + (i % 3), y)]) for i in range(n)]
+    )

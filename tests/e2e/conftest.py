@@ -23,9 +23,18 @@ from .clips import unmasked_then_masked, write_y4m
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 DIST = REPO_ROOT / "frontend" / "dist"
 ARTIFACTS = REPO_ROOT / "artifacts" / "e2e"
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--disable-dev-shm-usage", "--autoplay-policy=no-user-gesture-required"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    "--autoplay-policy=no-user-gesture-required",
+]
 
 
 def fake_camera_flags(y4m: Path | None) -> list[str]:

@@ -19,8 +19,13 @@ from .conftest import get_json
 
 @pytest.fixture(scope="module")
 def camera_server(tmp_path_factory):
-    env = {"TORCH_THREADS": "1", "CAMERA_FILE_URLS": "1", "CAMERA_BACKOFF_S": "0.2", "CAMERA_BACKOFF_MAX_S": "0.5",
-           "CAMERA_DETECT_FPS": "5"}
+    env = {
+        "TORCH_THREADS": "1",
+        "CAMERA_FILE_URLS": "1",
+        "CAMERA_BACKOFF_S": "0.2",
+        "CAMERA_BACKOFF_MAX_S": "0.5",
+        "CAMERA_DETECT_FPS": "5",
+    }
     with ServedApp(tmp_path_factory.mktemp("e2e-cameras") / "instance", env=env) as served:
         yield served
 
@@ -40,8 +45,9 @@ def post_json(url: str, body: dict | None = None) -> dict:
 
 
 def test_picking_an_ip_camera_shows_its_frames_and_boxes(browser, camera_server, door_clip, artifacts):
-    camera = post_json(camera_server.url + "/api/sources",
-                       {"kind": "camera", "name": "Back door", "url": f"file://{door_clip}"})
+    camera = post_json(
+        camera_server.url + "/api/sources", {"kind": "camera", "name": "Back door", "url": f"file://{door_clip}"}
+    )
     context = browser.new_context(base_url=camera_server.url, viewport={"width": 1280, "height": 900})
     page = context.new_page()
     console = []

@@ -20,8 +20,7 @@ def camera_browser(playwright, camera_clip):
     browser.close()
 
 
-def test_live_camera_shows_boxes_and_alerts_and_the_sighting_reaches_the_dashboard(
-        camera_browser, server, artifacts):
+def test_live_camera_shows_boxes_and_alerts_and_the_sighting_reaches_the_dashboard(camera_browser, server, artifacts):
     context = camera_browser.new_context(base_url=server.url, viewport={"width": 1280, "height": 900})
     page = context.new_page()
     console = []

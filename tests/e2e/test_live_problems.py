@@ -26,11 +26,21 @@ def test_an_insecure_address_explains_https(playwright, server, artifacts):
         browser.close()
 
 
-@pytest.mark.parametrize("flags, kind", [
-    (["--use-fake-device-for-media-stream"], "denied"),  # no fake UI: the permission prompt is refused
-    (["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-      "--use-file-for-fake-video-capture=/nonexistent/clip.y4m"], "no_camera"),  # a camera that gives nothing
-], ids=["denied", "no-camera"])
+@pytest.mark.parametrize(
+    "flags, kind",
+    [
+        (["--use-fake-device-for-media-stream"], "denied"),  # no fake UI: the permission prompt is refused
+        (
+            [
+                "--use-fake-ui-for-media-stream",
+                "--use-fake-device-for-media-stream",
+                "--use-file-for-fake-video-capture=/nonexistent/clip.y4m",
+            ],
+            "no_camera",
+        ),  # a camera that gives nothing
+    ],
+    ids=["denied", "no-camera"],
+)
 def test_a_camera_that_cannot_start_is_explained(playwright, server, artifacts, flags, kind):
     browser = launch(playwright, flags)
     try:

@@ -30,8 +30,11 @@ document.addEventListener('securitypolicyviolation',
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """This module's server: access control on (an admin made from ADMIN_PASSWORD on first start)."""
-    env = {"ADMIN_PASSWORD": PASSWORD, "TORCH_THREADS": "1",
-           "LOGIN_RATE_LIMIT": f"{FAILED_SIGN_INS_PER_MINUTE} per minute"}
+    env = {
+        "ADMIN_PASSWORD": PASSWORD,
+        "TORCH_THREADS": "1",
+        "LOGIN_RATE_LIMIT": f"{FAILED_SIGN_INS_PER_MINUTE} per minute",
+    }
     with ServedApp(tmp_path_factory.mktemp("e2e-login") / "instance", env=env) as served:
         yield served
 
@@ -157,7 +160,8 @@ def test_the_live_page_says_a_sign_in_is_needed_when_its_connection_is_refused(p
     expect(notice).to_be_visible(timeout=30_000)
     expect(notice).to_contain_text("Sign-in needed")
     expect(notice.get_by_role("link", name="Sign in")).to_have_attribute(
-        "href", re.compile(r"^/login\?next=(/|%2F)live$"))
+        "href", re.compile(r"^/login\?next=(/|%2F)live$")
+    )
     expect(page.get_by_test_id("live-toggle")).to_have_text("Start camera")  # stopped, not retrying
     expect(page.get_by_role("button", name="Sign out")).to_have_count(0)  # the navbar knows too
     page.screenshot(path=str(artifacts / "live-login-needed.png"), full_page=True)
@@ -170,8 +174,13 @@ def test_the_pages_break_no_content_security_policy_rule(page, server):
     page.context.add_init_script(CSP_LISTENER)
     signed_in_page(page, "/upload")
     seen = {}
-    for path, title in [("/upload", "Upload"), ("/dashboard", "Dashboard"), ("/sources", "Sources"),
-                        ("/settings", "Settings"), ("/live", "Live camera")]:
+    for path, title in [
+        ("/upload", "Upload"),
+        ("/dashboard", "Dashboard"),
+        ("/sources", "Sources"),
+        ("/settings", "Settings"),
+        ("/live", "Live camera"),
+    ]:
         page.goto(path)
         expect(page).to_have_title(f"{title} · MaskWatch")
         expect(page.get_by_test_id("signed-in-user")).to_have_text("admin")
@@ -200,7 +209,8 @@ def open_server(tmp_path_factory):
 
 
 def test_with_auth_off_no_login_is_shown_and_a_dismissible_notice_says_how_to_turn_it_on(
-        browser, open_server, artifacts):
+    browser, open_server, artifacts
+):
     context = browser.new_context(base_url=open_server.url, viewport={"width": 1280, "height": 900})
     page = context.new_page()
     try:

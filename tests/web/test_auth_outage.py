@@ -39,8 +39,9 @@ def make_token(browser: requests.Session, url: str, csrf: dict, name: str) -> tu
 
 
 def upload(url: str, jpeg: bytes, session: requests.Session | None = None, headers: dict | None = None):
-    return (session or requests).post(f"{url}/api/images", files={"file": ("face.jpg", jpeg, "image/jpeg")},
-                                      headers=headers or {}, timeout=60)
+    return (session or requests).post(
+        f"{url}/api/images", files={"file": ("face.jpg", jpeg, "image/jpeg")}, headers=headers or {}, timeout=60
+    )
 
 
 def thief_of(browser: requests.Session) -> requests.Session:
@@ -51,9 +52,15 @@ def thief_of(browser: requests.Session) -> requests.Session:
 
 
 def test_revoked_credentials_stay_refused_and_confirmed_ones_keep_working_through_an_outage(
-        mariadb, redis, tmp_path, astronaut):
-    env = {"DATABASE_URL": mariadb.fresh_database(), "REDIS_URL": redis.url, "SECRET_KEY": "shared by both servers",
-           "ADMIN_PASSWORD": PASSWORD, "AUTH_OUTAGE_GRACE_S": str(GRACE_S)}
+    mariadb, redis, tmp_path, astronaut
+):
+    env = {
+        "DATABASE_URL": mariadb.fresh_database(),
+        "REDIS_URL": redis.url,
+        "SECRET_KEY": "shared by both servers",
+        "ADMIN_PASSWORD": PASSWORD,
+        "AUTH_OUTAGE_GRACE_S": str(GRACE_S),
+    }
     jpeg = encode(astronaut[:300])  # her head: one face (our detector also takes the patch on her suit for one)
     with ServedApp(tmp_path / "a", env=env) as a, ServedApp(tmp_path / "b", env=env) as b:
         signed_out, signed_out_csrf = sign_in(a.url)  # its cookie is copied, then it signs out
@@ -66,16 +73,22 @@ def test_revoked_credentials_stay_refused_and_confirmed_ones_keep_working_throug
         confirmed_at = time.monotonic()
 
         # revoked through the other server: B's database writes, and the revocations in Redis
-        assert thief_of(signed_out).post(f"{b.url}/api/auth/logout", headers=signed_out_csrf,
-                                         timeout=30).status_code == 204
+        assert (
+            thief_of(signed_out).post(f"{b.url}/api/auth/logout", headers=signed_out_csrf, timeout=30).status_code
+            == 204
+        )
         staying_on_b = thief_of(staying)
-        assert staying_on_b.delete(f"{b.url}/api/auth/tokens/{revoked_id}", headers=staying_csrf,
-                                   timeout=30).status_code == 204
+        assert (
+            staying_on_b.delete(f"{b.url}/api/auth/tokens/{revoked_id}", headers=staying_csrf, timeout=30).status_code
+            == 204
+        )
 
         mariadb.stop()
         try:
-            refused = {"cookie": upload(a.url, jpeg, session=thief, headers=signed_out_csrf),  # the cookie carries it
-                       "token": upload(a.url, jpeg, headers=revoked_token)}
+            refused = {
+                "cookie": upload(a.url, jpeg, session=thief, headers=signed_out_csrf),  # the cookie carries it
+                "token": upload(a.url, jpeg, headers=revoked_token),
+            }
             for name, response in refused.items():
                 assert response.status_code in (401, 503), (name, response.status_code, response.text)
             by_token = upload(a.url, jpeg, headers=valid_token)
@@ -83,9 +96,14 @@ def test_revoked_credentials_stay_refused_and_confirmed_ones_keep_working_throug
             assert (len(by_token.json()["faces"]), by_token.json()["sightings_waiting"]) == (1, 1)
             by_session = upload(a.url, jpeg, session=staying, headers=staying_csrf)
             assert by_session.status_code == 200, by_session.text
-            login = requests.post(f"{a.url}/api/auth/login", json={"username": "admin", "password": PASSWORD}, timeout=30)
-            for response in (login, staying.get(f"{a.url}/api/auth/me", timeout=30),
-                             staying.get(f"{a.url}/api/sources", timeout=30)):
+            login = requests.post(
+                f"{a.url}/api/auth/login", json={"username": "admin", "password": PASSWORD}, timeout=30
+            )
+            for response in (
+                login,
+                staying.get(f"{a.url}/api/auth/me", timeout=30),
+                staying.get(f"{a.url}/api/sources", timeout=30),
+            ):
                 assert (response.status_code, response.json()["error"]) == (503, "database_unavailable")
             # never confirmed by B: B cannot tell it from a revoked one
             assert upload(b.url, jpeg, headers=valid_token).status_code == 503
@@ -110,8 +128,12 @@ def test_without_redis_a_password_change_and_a_sign_out_hold_through_an_outage(m
         for client in (changer, other, thief):
             assert client.get(f"{server.url}/api/sources", timeout=30).status_code == 200
         assert leaving.post(f"{server.url}/api/auth/logout", headers=leaving_csrf, timeout=30).status_code == 204
-        changed = changer.post(f"{server.url}/api/auth/password", headers=changer_csrf, timeout=30,
-                               json={"current_password": PASSWORD, "new_password": "a new password 2"})
+        changed = changer.post(
+            f"{server.url}/api/auth/password",
+            headers=changer_csrf,
+            timeout=30,
+            json={"current_password": PASSWORD, "new_password": "a new password 2"},
+        )
         assert changed.status_code == 204, changed.text
         mariadb.stop()
         try:

@@ -13,8 +13,8 @@ import cv2
 import numpy as np
 import pytest
 
-from maskwatch.web.api.images import PIXEL_BUDGET_KEY
 from maskwatch.media import MediaError, PixelBudget
+from maskwatch.web.api.images import PIXEL_BUDGET_KEY
 from maskwatch_testing.faces import ASTRONAUT_FACE
 
 from ..conftest import encode
@@ -27,7 +27,9 @@ def database_url(tmp_path) -> str:
 
 
 def post_picture(client, data: bytes):
-    return client.post("/api/images", data={"file": (io.BytesIO(data), "photo.jpg")}, content_type="multipart/form-data")
+    return client.post(
+        "/api/images", data={"file": (io.BytesIO(data), "photo.jpg")}, content_type="multipart/form-data"
+    )
 
 
 def test_a_hold_waits_for_the_pixels_another_one_has():
@@ -120,13 +122,18 @@ def iou(a, b) -> float:
 def test_a_picture_over_PICTURE_MAX_SIDE_is_detected_scaled_and_answered_in_its_own_pixels(make_app, astronaut, fmt):
     big = cv2.resize(astronaut, (1536, 1536), interpolation=cv2.INTER_CUBIC)  # 3x: the face is about 270x345
     app = make_app(PICTURE_MAX_SIDE=512)
-    answer = app.test_client().post("/api/images?annotate=true", data={"file": (io.BytesIO(encode(big, fmt)), "big")},
-                                    content_type="multipart/form-data")
+    answer = app.test_client().post(
+        "/api/images?annotate=true",
+        data={"file": (io.BytesIO(encode(big, fmt)), "big")},
+        content_type="multipart/form-data",
+    )
     assert answer.status_code == 200, answer.get_json()
     body = answer.get_json()
     assert (body["width"], body["height"]) == (1536, 1536)
     (face,) = body["faces"]
     assert iou(face["box"], [3 * v for v in ASTRONAUT_FACE]) > 0.6  # in the big picture's pixels
     assert face["verdict"] == "no_mask"
-    annotated = cv2.imdecode(np.frombuffer(base64.b64decode(body["annotated"].split(",", 1)[1]), np.uint8), cv2.IMREAD_COLOR)
+    annotated = cv2.imdecode(
+        np.frombuffer(base64.b64decode(body["annotated"].split(",", 1)[1]), np.uint8), cv2.IMREAD_COLOR
+    )
     assert annotated.shape[:2] == (512, 512)  # drawn on the scaled-down picture that was searched

@@ -8,14 +8,15 @@ import time
 
 import pytest
 
-from maskwatch.web.live import LIVE_NAMESPACE
 from maskwatch.media.urls import mask_text, mask_url
+from maskwatch.web.live import LIVE_NAMESPACE
 from maskwatch_testing.frames import people
 from maskwatch_testing.streams import MjpegServer, swaying_frames, write_clip
 
 NS = LIVE_NAMESPACE
-CAMERA_SETTINGS = dict(CAMERA_FILE_URLS=True, CAMERA_BACKOFF_S=0.2, CAMERA_BACKOFF_MAX_S=0.5, CAMERA_MAX_RETRIES=3,
-                       ALERT_COOLDOWN_S=30)
+CAMERA_SETTINGS = dict(
+    CAMERA_FILE_URLS=True, CAMERA_BACKOFF_S=0.2, CAMERA_BACKOFF_MAX_S=0.5, CAMERA_MAX_RETRIES=3, ALERT_COOLDOWN_S=30
+)
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +65,7 @@ class Events(dict):
         super().__init__()
         self.live = live
 
-    def poll(self) -> "Events":
+    def poll(self) -> Events:
         for name, items in received(self.live).items():
             self.setdefault(name, []).extend(items)
         return self
@@ -72,20 +73,25 @@ class Events(dict):
     def wait(self, condition, timeout: float = 30.0) -> None:
         deadline = time.monotonic() + timeout
         while not condition(self.poll()):
-            assert time.monotonic() < deadline, f"timed out; states {[e['state'] for e in self.get('camera_state', [])]}"
+            assert time.monotonic() < deadline, (
+                f"timed out; states {[e['state'] for e in self.get('camera_state', [])]}"
+            )
             time.sleep(0.05)
 
 
-@pytest.mark.parametrize("url, masked", [
-    ("rtsp://admin:hunter2@10.0.0.5:554/live", "rtsp://***:***@10.0.0.5:554/live"),
-    ("http://viewer:s3cr%40t@cam.local/video.mjpg?token=abc", "http://***:***@cam.local/video.mjpg?token=***"),
-    ("rtsp://hunter2@cam.local/x", "rtsp://***@cam.local/x"),  # a user name alone is often the secret
-    ("rtsp://cam.local/x?pass=hunter2&user=admin", "rtsp://cam.local/x?pass=***&user=***"),  # any name, any value
-    ("http://cam.local/x?hunter2", "http://cam.local/x?***"),
-    ("http://cam.local/x#hunter2", "http://cam.local/x#***"),
-    ("rtsp://cam.local/stream1", "rtsp://cam.local/stream1"),
-    ("file:///srv/clip.mp4", "file:///srv/clip.mp4"),
-])
+@pytest.mark.parametrize(
+    "url, masked",
+    [
+        ("rtsp://admin:hunter2@10.0.0.5:554/live", "rtsp://***:***@10.0.0.5:554/live"),
+        ("http://viewer:s3cr%40t@cam.local/video.mjpg?token=abc", "http://***:***@cam.local/video.mjpg?token=***"),
+        ("rtsp://hunter2@cam.local/x", "rtsp://***@cam.local/x"),  # a user name alone is often the secret
+        ("rtsp://cam.local/x?pass=hunter2&user=admin", "rtsp://cam.local/x?pass=***&user=***"),  # any name, any value
+        ("http://cam.local/x?hunter2", "http://cam.local/x?***"),
+        ("http://cam.local/x#hunter2", "http://cam.local/x#***"),
+        ("rtsp://cam.local/stream1", "rtsp://cam.local/stream1"),
+        ("file:///srv/clip.mp4", "file:///srv/clip.mp4"),
+    ],
+)
 def test_mask_url_hides_every_secret_part(url, masked):
     assert mask_url(url) == masked
     message = mask_text(f"could not open {url}: refused")
@@ -108,17 +114,30 @@ def test_a_camera_url_never_leaves_the_server_whole(camera_client, live_client):
     events = live.get_received(NS)
     states = [e["args"][0] for e in events if e["name"] == "camera_state"]
     assert [s["state"] for s in states][-2:] == ["retrying", "failed"] and "127.0.0.1:9" in states[-1]["error"]
-    responses = [started.data, camera_client.get("/api/sources").data, camera_client.get(f"/api/sources/{camera['id']}").data,
-                 camera_client.get("/api/cameras").data, camera_client.get(f"/api/cameras/{camera['id']}/status").data,
-                 camera_client.get("/api/openapi.json").data, json.dumps(events).encode()]
+    responses = [
+        started.data,
+        camera_client.get("/api/sources").data,
+        camera_client.get(f"/api/sources/{camera['id']}").data,
+        camera_client.get("/api/cameras").data,
+        camera_client.get(f"/api/cameras/{camera['id']}/status").data,
+        camera_client.get("/api/openapi.json").data,
+        json.dumps(events).encode(),
+    ]
     assert all(b"hunter2" not in r for r in responses)
 
 
 def test_a_user_name_or_query_value_of_a_camera_url_is_never_returned(camera_client):
     camera = add_camera(camera_client, "rtsp://hunter2@127.0.0.1:9/stream?pass=hunter2")
     assert camera["url_masked"] == "rtsp://***@127.0.0.1:9/stream?pass=***"
-    listed = [camera_client.get(path).data for path in ("/api/sources", f"/api/sources/{camera['id']}", "/api/cameras",
-                                                        f"/api/cameras/{camera['id']}/status")]
+    listed = [
+        camera_client.get(path).data
+        for path in (
+            "/api/sources",
+            f"/api/sources/{camera['id']}",
+            "/api/cameras",
+            f"/api/cameras/{camera['id']}/status",
+        )
+    ]
     assert all(b"hunter2" not in body for body in listed)
 
 

@@ -52,7 +52,8 @@ def sightings(server: ServedApp, source_id: int) -> dict:
 
 
 def test_a_person_in_view_of_a_live_client_when_the_server_is_killed_is_counted_once_after_the_restart(
-        tmp_path, astronaut, grace_hopper, face_detector):
+    tmp_path, astronaut, grace_hopper, face_detector
+):
     """NEEDS live.py's on_connect to pass checkpoint_every_s=current_app.config["CHECKPOINT_S"] (see the module)."""
     head = people(astronaut, grace_hopper, face_detector)["astronaut"]
     frames = [encode(scene([(head, 240 + (i % 4) * 5, 150)])) for i in range(4)]
@@ -61,8 +62,9 @@ def test_a_person_in_view_of_a_live_client_when_the_server_is_killed_is_counted_
         client = socketio.Client()
         ready = {}
         client.on("ready", ready.update, namespace="/live")
-        client.connect(first.url, namespaces=["/live"], transports=["websocket"], auth={"name": "door"},
-                       wait_timeout=10)
+        client.connect(
+            first.url, namespaces=["/live"], transports=["websocket"], auth={"name": "door"}, wait_timeout=10
+        )
         try:
             started, answers = time.monotonic(), []
             while time.monotonic() - started < 2.5 or len(answers) < 5:  # past two checkpoints
@@ -84,7 +86,8 @@ def test_a_person_in_view_of_a_live_client_when_the_server_is_killed_is_counted_
 
 
 def test_a_person_in_view_of_a_camera_when_the_server_is_killed_is_counted_once_after_the_restart(
-        tmp_path, astronaut, grace_hopper, face_detector):
+    tmp_path, astronaut, grace_hopper, face_detector
+):
     head = people(astronaut, grace_hopper, face_detector)["astronaut"]
     instance = tmp_path / "instance"
     with MjpegServer(swaying_frames(head, 30)) as camera:

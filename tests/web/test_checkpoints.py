@@ -16,9 +16,9 @@ import pytest
 import sqlalchemy as sa
 
 from maskwatch.detection import Detection, Face
-from maskwatch.store.database import db
 from maskwatch.monitor import KeptPeople, StreamSession
 from maskwatch.store import Sighting
+from maskwatch.store.database import db
 from maskwatch.store.recording import SightingRecorder, get_recorder
 from maskwatch.store.spool import SPOOL_FILE, SightingSpool, SourceRef, SpooledSighting
 from maskwatch.tracking import FaceTracker, PersonSighting
@@ -42,8 +42,9 @@ class Door:
 
     def __init__(self, recorder, every: float = 1.0):
         self.t = 0.0
-        self.session = StreamSession(None, FaceTracker(max_missed=3), DOOR, recorder=recorder, clock=lambda: self.t,
-                                     checkpoint_every_s=every)
+        self.session = StreamSession(
+            None, FaceTracker(max_missed=3), DOOR, recorder=recorder, clock=lambda: self.t, checkpoint_every_s=every
+        )
 
     def frames(self, n: int, faces: tuple[int, ...] = (100,)) -> None:
         for _ in range(n):
@@ -56,11 +57,14 @@ class Door:
 
 # --- the spool file alone -------------------------------------------------------------------------
 
+
 def test_a_checkpoint_replaces_the_last_and_an_ended_person_takes_theirs_along(tmp_path):
     spool = SightingSpool(tmp_path / SPOOL_FILE)
+
     def rows(session: str, *frames_by_track: tuple[int, int]) -> list[SpooledSighting]:
-        return [SpooledSighting.of(DOOR, person(frames, track), f"{session}-{track}")
-                for track, frames in frames_by_track]
+        return [
+            SpooledSighting.of(DOOR, person(frames, track), f"{session}-{track}") for track, frames in frames_by_track
+        ]
 
     spool.checkpoint("s1", rows("s1", (1, 5), (2, 5)), stale_s=15)
     spool.checkpoint("s2", rows("s2", (1, 3)), stale_s=15)
@@ -114,8 +118,11 @@ def test_the_open_tracks_of_a_killed_process_are_promoted_once_and_a_live_ones_w
         spool.checkpoint("mine", [SpooledSighting.of(DOOR, person(4), "mine-1")], stale_s=15)
         assert spool.promote_orphans() == 1 and spool.promote_orphans() == 0
         (promoted,) = spool.oldest()
-        assert (promoted.spool_key, promoted.frames_seen, promoted.ended_at) == ("dead-1", 40,
-                                                                                 datetime(2026, 5, 1, 9, 0, 4))
+        assert (promoted.spool_key, promoted.frames_seen, promoted.ended_at) == (
+            "dead-1",
+            40,
+            datetime(2026, 5, 1, 9, 0, 4),
+        )
         assert sorted(row.spool_key for row in spool.open_tracks()) == ["live-1", "mine-1"]
         # a live owner that checkpointed nothing for the rows' stale_s is taken for gone (it hangs, or its pid
         # belongs to somebody else now)
@@ -127,6 +134,7 @@ def test_the_open_tracks_of_a_killed_process_are_promoted_once_and_a_live_ones_w
 
 
 # --- through the app's recorder (SQLite and MariaDB) ---------------------------------------------
+
 
 def sightings() -> list[tuple]:
     db.session.rollback()  # a fresh read: another recorder may have written since
@@ -153,8 +161,9 @@ def test_a_person_in_view_of_a_process_that_dies_is_counted_once_by_the_next_as_
 
 
 @pytest.mark.parametrize("promoted_meanwhile", [False, True], ids=["owner-alone", "promoted-meanwhile"])
-def test_a_person_who_leaves_after_checkpoints_is_counted_once_with_their_whole_visit(make_app, tmp_path,
-                                                                                       promoted_meanwhile):
+def test_a_person_who_leaves_after_checkpoints_is_counted_once_with_their_whole_visit(
+    make_app, tmp_path, promoted_meanwhile
+):
     app = make_app()
     with app.app_context():
         recorder = get_recorder()
@@ -185,8 +194,10 @@ def test_closing_a_stream_records_its_people_in_view_once_and_leaves_no_checkpoi
         door.frames(3, faces=(100, 400))  # a second one, after the checkpoint
         assert [row.frames_seen for row in recorder.spool.open_tracks()] == [11]
         assert len(door.session.close()) == 2
-        assert sightings() == [(START, door.at(1.7), 18, f"{door.session.key}-1"),
-                               (door.at(1.5), door.at(1.7), 3, None)]  # never checkpointed: no key
+        assert sightings() == [
+            (START, door.at(1.7), 18, f"{door.session.key}-1"),
+            (door.at(1.5), door.at(1.7), 3, None),
+        ]  # never checkpointed: no key
         assert recorder.spool.open_tracks() == []
         door.frames(25)  # a camera that reconnects: the same session goes on, with new track ids
         assert [row.spool_key for row in recorder.spool.open_tracks()] == [f"{door.session.key}-3"]

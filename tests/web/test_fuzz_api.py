@@ -18,8 +18,16 @@ from hypothesis import strategies as st
 
 from maskwatch.web.extensions import socketio
 from maskwatch.web.live import LIVE_NAMESPACE
-from maskwatch_testing.fuzzing import (IMAGE_MAGIC, MEDIA_ERROR_CODES, any_image_bytes, fuzz, image_seeds,
-                                       magic_then_noise, mutated_bytes, socket_values)
+from maskwatch_testing.fuzzing import (
+    IMAGE_MAGIC,
+    MEDIA_ERROR_CODES,
+    any_image_bytes,
+    fuzz,
+    image_seeds,
+    magic_then_noise,
+    mutated_bytes,
+    socket_values,
+)
 
 from .sqlite_app import sqlite_app
 
@@ -32,14 +40,19 @@ SKIPPED_CHECKS = [schemathesis.checks.positive_data_acceptance]
 #: Operations schemathesis leaves alone: starting a camera makes a worker dial the fuzzed URL.
 SKIPPED_PATHS = ("/api/cameras/{source_id}/start",)
 
-file_names = st.one_of(st.sampled_from(["photo.jpg", "clip.mp4", "../../etc/passwd", "a\x00b.png", "", ".",
-                                        "x" * 300, "con.jpg", "é\u202e.gif"]), st.text(max_size=40))
+file_names = st.one_of(
+    st.sampled_from(
+        ["photo.jpg", "clip.mp4", "../../etc/passwd", "a\x00b.png", "", ".", "x" * 300, "con.jpg", "é\u202e.gif"]
+    ),
+    st.text(max_size=40),
+)
 
 
 @pytest.fixture(scope="module")
 def fuzz_app(tmp_path_factory, mask_detector):
-    with sqlite_app(tmp_path_factory.mktemp("fuzz"), mask_detector, MAX_UPLOAD_MB=1, MAX_VIDEO_MB=1,
-                    MAX_VIDEO_SECONDS=10.0) as app:
+    with sqlite_app(
+        tmp_path_factory.mktemp("fuzz"), mask_detector, MAX_UPLOAD_MB=1, MAX_VIDEO_MB=1, MAX_VIDEO_SECONDS=10.0
+    ) as app:
         yield app
 
 
@@ -67,8 +80,24 @@ def test_image_uploads_get_a_result_or_a_clear_4xx(fuzz_app, data, name, annotat
 @pytest.fixture(scope="module")
 def video_seed(tmp_path_factory) -> bytes:
     path = tmp_path_factory.mktemp("seed") / "seed.mp4"
-    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i",
-                    "testsrc=s=32x24:r=5:d=1", "-c:v", "libx264", "-preset", "ultrafast", str(path)], check=True)
+    subprocess.run(
+        [
+            imageio_ffmpeg.get_ffmpeg_exe(),
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=s=32x24:r=5:d=1",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            str(path),
+        ],
+        check=True,
+    )
     return path.read_bytes()
 
 
@@ -89,8 +118,11 @@ def test_video_uploads_get_a_job_or_a_clear_4xx_and_refusals_leave_no_file(fuzz_
 
 
 @fuzz(examples=40)
-@given(body=st.binary(max_size=2048), boundary=st.sampled_from(["x", "----abc", "", "a" * 80]),
-       route=st.sampled_from(["/api/images", "/api/videos"]))
+@given(
+    body=st.binary(max_size=2048),
+    boundary=st.sampled_from(["x", "----abc", "", "a" * 80]),
+    route=st.sampled_from(["/api/images", "/api/videos"]),
+)
 def test_raw_request_bodies_get_a_4xx(fuzz_app, body, boundary, route):
     """Not even multipart: a missing file field, a broken boundary, garbage."""
     response = fuzz_app.test_client().post(route, data=body, content_type=f"multipart/form-data; boundary={boundary}")
@@ -111,6 +143,7 @@ def test_live_frames_of_any_shape_get_an_answer(fuzz_app, message):
 
 
 # --- schemathesis: every operation against the OpenAPI document ----------------------------------
+
 
 def test_every_operation_conforms_to_the_openapi_document(fuzz_app):
     """No 5xx, documented status codes and content types, bodies matching the response schemas.

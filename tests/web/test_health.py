@@ -11,10 +11,10 @@ from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy.engine import make_url
-from maskwatch.store.errors import StoreUnavailable
 
-from maskwatch.store.database import db
 from maskwatch.store import queries
+from maskwatch.store.database import db
+from maskwatch.store.errors import StoreUnavailable
 from maskwatch.store.recording import flush_spool, get_recorder
 from maskwatch.store.spool import SourceRef, SpooledSighting
 from maskwatch.tracking import PersonSighting

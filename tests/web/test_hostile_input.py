@@ -17,10 +17,10 @@ import socketio as socketio_client
 from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import ClientDisconnected
 
+from maskwatch.media import MediaError, decode_image, iter_video_frames, probe_video
 from maskwatch.web.api.videos import save_upload
 from maskwatch.web.extensions import socketio
 from maskwatch.web.live import LIVE_NAMESPACE
-from maskwatch.media import MediaError, decode_image, iter_video_frames, probe_video
 from maskwatch_testing.clips import live_frames, write_clip
 from maskwatch_testing.served import ServedApp
 
@@ -60,6 +60,7 @@ def corpus_app(tmp_path_factory, mask_detector):
 
 
 # --- the corpus ----------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("entry", ENTRIES, ids=[e["file"] for e in ENTRIES])
 def test_corpus_through_the_decoders(entry, tmp_path):
@@ -108,6 +109,7 @@ def test_corpus_as_live_frames(entry, corpus_app):
 
 
 # --- videos --------------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def two_second_clip(tmp_path_factory) -> Path:
@@ -158,6 +160,7 @@ def test_a_video_for_a_missing_source_is_404_and_not_kept(make_app, two_second_c
 
 # --- live frame limits (test client: no transport limit in the way) ------------------------------
 
+
 def noise_jpeg(width: int, height: int) -> bytes:
     return encode(np.random.default_rng(0).integers(0, 255, (height, width, 3), dtype=np.uint8), "JPEG", quality=95)
 
@@ -188,8 +191,10 @@ def test_a_live_connect_with_a_nonsense_source_id_is_refused(make_app, source_id
     fine.disconnect(NS)
 
 
-@pytest.mark.parametrize("event, args", [("frame", ()), ("frame", (None,)), ("frame", (b"\xff\xd8", "extra")),
-                                         ("watch", ()), ("unwatch", ())])
+@pytest.mark.parametrize(
+    "event, args",
+    [("frame", ()), ("frame", (None,)), ("frame", (b"\xff\xd8", "extra")), ("watch", ()), ("unwatch", ())],
+)
 def test_every_live_message_gets_an_answer_even_without_or_with_extra_arguments(make_app, event, args):
     app = make_app()
     live = socketio.test_client(app, namespace=NS, flask_test_client=app.test_client())
@@ -205,8 +210,18 @@ def live_sources(app) -> list[dict]:
     return app.test_client().get("/api/sources").get_json()
 
 
-@pytest.mark.parametrize("auth", [{"source_id": 999999}, {"source_id": "image"}, {"source_id": "video"},
-                                  {"name": "x" * 121}, {"name": "x" * 100_000}, {"name": ["door"]}, {"name": 5}])
+@pytest.mark.parametrize(
+    "auth",
+    [
+        {"source_id": 999999},
+        {"source_id": "image"},
+        {"source_id": "video"},
+        {"name": "x" * 121},
+        {"name": "x" * 100_000},
+        {"name": ["door"]},
+        {"name": 5},
+    ],
+)
 def test_a_live_connect_naming_an_unknown_or_wrong_source_or_an_overlong_name_is_refused(make_app, auth):
     app = make_app()
     client = app.test_client()
@@ -231,8 +246,12 @@ def test_a_live_name_of_the_longest_length_is_kept_whole(make_app):
 def test_a_live_client_watching_a_camera_cannot_count_frames_under_it(make_app, astronaut):
     app = make_app()
     client = app.test_client()
-    camera = client.post("/api/sources", json={"kind": "camera", "name": "gate", "url": "rtsp://127.0.0.1:9/x"}).get_json()
-    live = socketio.test_client(app, namespace=NS, flask_test_client=app.test_client(), auth={"source_id": camera["id"]})
+    camera = client.post(
+        "/api/sources", json={"kind": "camera", "name": "gate", "url": "rtsp://127.0.0.1:9/x"}
+    ).get_json()
+    live = socketio.test_client(
+        app, namespace=NS, flask_test_client=app.test_client(), auth={"source_id": camera["id"]}
+    )
     assert live.is_connected(NS)
     assert live.emit("watch", {"camera_id": camera["id"]}, namespace=NS, callback=True)["camera_id"] == camera["id"]
     for _ in range(3):
@@ -244,6 +263,7 @@ def test_a_live_client_watching_a_camera_cannot_count_frames_under_it(make_app, 
 
 
 # --- a real server: floods and oversized messages ------------------------------------------------
+
 
 def server_threads(server: ServedApp) -> int:
     for line in Path(f"/proc/{server.process.pid}/status").read_text().splitlines():

@@ -92,8 +92,15 @@ def test_each_client_has_its_own_tracker_and_source(client, live_client, heads):
     assert [s["verdict"] for s in sightings(client, "right")] == ["mask"]
 
 
-@pytest.mark.parametrize("frame, code", [(b"", "empty"), (b"not a jpeg", "unsupported_type"),
-                                         ({"image": 42}, "empty"), ("data:image/jpeg;base64,@@@", "corrupt")])
+@pytest.mark.parametrize(
+    "frame, code",
+    [
+        (b"", "empty"),
+        (b"not a jpeg", "unsupported_type"),
+        ({"image": 42}, "empty"),
+        ("data:image/jpeg;base64,@@@", "corrupt"),
+    ],
+)
 def test_a_bad_frame_gets_an_error_answer_and_the_client_goes_on(live_client, heads, frame, code):
     live = live_client()
     answer = live.emit("frame", frame, namespace=NS, callback=True)
@@ -105,20 +112,21 @@ def test_frames_may_come_as_base64_data_urls(live_client, heads):
     import base64
 
     jpeg = swaying(heads["astronaut"], 1)[0]
-    answer = live_client().emit("frame", {"image": "data:image/jpeg;base64," + base64.b64encode(jpeg).decode()},
-                                namespace=NS, callback=True)
+    answer = live_client().emit(
+        "frame", {"image": "data:image/jpeg;base64," + base64.b64encode(jpeg).decode()}, namespace=NS, callback=True
+    )
     assert len(answer["faces"]) == 1
 
 
 def test_alert_policy_once_per_track_with_a_cooldown_by_place():
     policy = AlertPolicy(cooldown_s=30, min_frames=2)
     box, elsewhere = (100, 100, 180, 190), (400, 100, 480, 190)
-    assert not policy.should_alert(1, "no_mask", 1, box, now=0)     # one frame may be a fluke
+    assert not policy.should_alert(1, "no_mask", 1, box, now=0)  # one frame may be a fluke
     assert policy.should_alert(1, "no_mask", 2, box, now=0)
-    assert not policy.should_alert(1, "no_mask", 5, box, now=1)     # once per track
-    assert not policy.should_alert(2, "incorrect", 2, box, now=5)   # same place, in cooldown
+    assert not policy.should_alert(1, "no_mask", 5, box, now=1)  # once per track
+    assert not policy.should_alert(2, "incorrect", 2, box, now=5)  # same place, in cooldown
     assert policy.should_alert(3, "incorrect", 2, elsewhere, now=5)  # somebody else
-    assert policy.should_alert(4, "no_mask", 2, box, now=40)        # cooldown over
+    assert policy.should_alert(4, "no_mask", 2, box, now=40)  # cooldown over
     assert not policy.should_alert(5, "mask", 9, elsewhere, now=99)
 
 

@@ -8,19 +8,20 @@ from __future__ import annotations
 import io
 import json
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 import pymysql
 import pytest
 
-from maskwatch.web import create_app
 from maskwatch.config import TestConfig
 from maskwatch.store.database import db
-from maskwatch.web.extensions import socketio
-from maskwatch.web.live import LIVE_MAX_MISSED, LIVE_NAMESPACE as NS
 from maskwatch.store.recording import flush_spool, get_recorder
+from maskwatch.web import create_app
+from maskwatch.web.extensions import socketio
+from maskwatch.web.live import LIVE_MAX_MISSED
+from maskwatch.web.live import LIVE_NAMESPACE as NS
 from maskwatch.web.server import prepare_database, upgrade_database
 from maskwatch_testing.faces import ASTRONAUT_FACE
 from maskwatch_testing.frames import head_patch, people, scene
@@ -90,10 +91,14 @@ def rows_by_source(server: MariaDBServer) -> dict[str, dict]:
     connection = pymysql.connect(host="127.0.0.1", port=server.port, user=USER, password=PASSWORD, database=DATABASE)
     try:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT s.name, COUNT(*), COUNT(DISTINCT g.seen_at), COUNT(g.spool_key), "
-                           "COUNT(DISTINCT g.spool_key) FROM sightings g JOIN sources s ON s.id = g.source_id GROUP BY s.name")
-            return {name: {"rows": rows, "people": people, "spooled": spooled, "keys": keys}
-                    for name, rows, people, spooled, keys in cursor.fetchall()}
+            cursor.execute(
+                "SELECT s.name, COUNT(*), COUNT(DISTINCT g.seen_at), COUNT(g.spool_key), "
+                "COUNT(DISTINCT g.spool_key) FROM sightings g JOIN sources s ON s.id = g.source_id GROUP BY s.name"
+            )
+            return {
+                name: {"rows": rows, "people": people, "spooled": spooled, "keys": keys}
+                for name, rows, people, spooled, keys in cursor.fetchall()
+            }
     finally:
         connection.close()
 
@@ -133,7 +138,10 @@ def test_live_clients_go_on_through_an_outage_and_nobody_is_lost_or_doubled(serv
     server.start()  # the same data directory, the same port
     wait_until(lambda: health(app)[1]["sightings_waiting"] == 0, what="the flusher")
     assert health(app)[0] == 200
-    expected = {"door": {"rows": 3, "people": 3, "spooled": 2, "keys": 2}, "late": {"rows": 1, "people": 1, "spooled": 1, "keys": 1}}
+    expected = {
+        "door": {"rows": 3, "people": 3, "spooled": 2, "keys": 2},
+        "late": {"rows": 1, "people": 1, "spooled": 1, "keys": 1},
+    }
     assert rows_by_source(server) == expected
     with app.app_context():
         assert flush_spool() == 0
@@ -147,10 +155,16 @@ def test_sign_in_me_and_sources_answer_503_not_500_while_the_database_is_down(se
     upgrade_database(app)
     ensure_admin(app)
     browser = app.test_client()
-    assert browser.post("/api/auth/login", json={"username": "admin", "password": "correct horse battery"}).status_code == 200
+    assert (
+        browser.post("/api/auth/login", json={"username": "admin", "password": "correct horse battery"}).status_code
+        == 200
+    )
     server.stop()
-    answers = {"login": app.test_client().post("/api/auth/login", json={"username": "admin", "password": "x"}),
-               "me": browser.get("/api/auth/me"), "sources": browser.get("/api/sources")}
+    answers = {
+        "login": app.test_client().post("/api/auth/login", json={"username": "admin", "password": "x"}),
+        "me": browser.get("/api/auth/me"),
+        "sources": browser.get("/api/sources"),
+    }
     for name, response in answers.items():
         assert (response.status_code, response.get_json()["error"]) == (503, "database_unavailable"), name
         assert response.headers["Retry-After"]
@@ -158,7 +172,9 @@ def test_sign_in_me_and_sources_answer_503_not_500_while_the_database_is_down(se
     assert browser.get("/api/sources").status_code == 200  # the pool's broken connections were replaced
 
 
-def test_spooled_people_are_written_by_the_next_process_after_a_restart_during_the_outage(server, make_app, heads, tmp_path):
+def test_spooled_people_are_written_by_the_next_process_after_a_restart_during_the_outage(
+    server, make_app, heads, tmp_path
+):
     first = make_app()
     upgrade_database(first)
     hall = connect(first, "hall")
@@ -188,20 +204,25 @@ def long_walk(tmp_path_factory, astronaut) -> bytes:
     return write_clip(tmp_path_factory.mktemp("outage-clip") / "walk.mp4", frames, fps=15).read_bytes()
 
 
-def test_a_video_job_that_ends_during_the_outage_is_written_when_the_database_is_back(server, make_app, long_walk, tmp_path):
+def test_a_video_job_that_ends_during_the_outage_is_written_when_the_database_is_back(
+    server, make_app, long_walk, tmp_path
+):
     app = make_app(JOB_DATABASE_WAIT_S=120)
     upgrade_database(app)
     client = app.test_client()
-    job = client.post("/api/videos", data={"file": (io.BytesIO(long_walk), "walk.mp4")},
-                      content_type="multipart/form-data").get_json()
+    job = client.post(
+        "/api/videos", data={"file": (io.BytesIO(long_walk), "walk.mp4")}, content_type="multipart/form-data"
+    ).get_json()
     wait_until(lambda: client.get(f"/api/jobs/{job['id']}").get_json()["progress"] > 0, what="the job to start")
     server.stop()
     results = Path(tmp_path / "instance" / "results" / f"{job['id']}.json")
     wait_until(lambda: results.is_file(), timeout=180, what="the job to finish its video")  # now it waits for MariaDB
     time.sleep(1.5)  # at least one failed try
-    back_at = datetime.now(timezone.utc).replace(tzinfo=None)
+    back_at = datetime.now(UTC).replace(tzinfo=None)
     server.start()
-    wait_until(lambda: client.get(f"/api/jobs/{job['id']}").get_json()["status"] != "running", timeout=90, what="the job")
+    wait_until(
+        lambda: client.get(f"/api/jobs/{job['id']}").get_json()["status"] != "running", timeout=90, what="the job"
+    )
     done = client.get(f"/api/jobs/{job['id']}").get_json()
     assert (done["status"], done["attempts"], done["error"]) == ("done", 1, None)
     assert datetime.fromisoformat(done["finished_at"].rstrip("Z")) >= back_at  # written after the outage, not before

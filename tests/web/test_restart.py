@@ -62,13 +62,18 @@ def test_a_job_interrupted_by_a_killed_server_runs_again_or_fails_once_its_attem
         assert (behind["status"], behind["attempts"]) == ("done", 1)
         for finished in (done, behind):
             people = requests.get(second.url + finished["results_url"], timeout=10).json()["people"]
-            sightings = requests.get(f"{second.url}/api/sightings", params={"source_id": finished["source_id"]},
-                                     timeout=10).json()
+            sightings = requests.get(
+                f"{second.url}/api/sightings", params={"source_id": finished["source_id"]}, timeout=10
+            ).json()
             assert len(people) >= 1 and sightings["total"] == len(people)
         again = post_video(second.url, long_walk)
         kill_mid_job(second, again)
 
     with ServedApp(instance, env={"JOB_MAX_ATTEMPTS": "1"}) as third:
         failed = job(third.url, again)  # decided before the server answered its first request
-        assert (failed["status"], failed["error"], failed["attempts"]) == ("failed", "interrupted by a server restart once", 1)
+        assert (failed["status"], failed["error"], failed["attempts"]) == (
+            "failed",
+            "interrupted by a server restart once",
+            1,
+        )
         assert failed["finished_at"] and job(third.url, interrupted)["status"] == "done"

@@ -9,9 +9,9 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from maskwatch.store.database import db
 from maskwatch.retention import RetentionSweeper, purge
 from maskwatch.store import Job, Sighting, queries, utcnow
+from maskwatch.store.database import db
 from maskwatch_testing.frames import people, scene
 
 from ..conftest import encode
@@ -27,16 +27,25 @@ def _sighting(source_id, days_ago):
 def _job_with_files(instance: Path, days_ago: float, status: str) -> Job:
     files = []
     # as in production, the upload is named apart from the job's results (results/<job id>.mp4, .json)
-    for folder, name in (("uploads", f"upload-{status}{days_ago}.video"), ("results", f"{status}{days_ago}.mp4"),
-                         ("results", f"{status}{days_ago}.json")):
+    for folder, name in (
+        ("uploads", f"upload-{status}{days_ago}.video"),
+        ("results", f"{status}{days_ago}.mp4"),
+        ("results", f"{status}{days_ago}.json"),
+    ):
         path = instance / folder / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(b"x")
         old = time.time() - days_ago * 86400
         os.utime(path, (old, old))
         files.append(str(path))
-    return Job(kind="video", status=status, input_path=files[0], output_path=files[1], result_path=files[2],
-               created_at=utcnow() - timedelta(days=days_ago))
+    return Job(
+        kind="video",
+        status=status,
+        input_path=files[0],
+        output_path=files[1],
+        result_path=files[2],
+        created_at=utcnow() - timedelta(days=days_ago),
+    )
 
 
 def _fill(app):
@@ -44,8 +53,11 @@ def _fill(app):
     with app.app_context():
         source = queries.create_source("webcam", "door")
         db.session.add_all([_sighting(source.id, d) for d in (0, 5, 29, 31, 100)])
-        jobs = {"old_done": _job_with_files(instance, 40, "done"), "old_running": _job_with_files(instance, 40, "running"),
-                "new_done": _job_with_files(instance, 2, "done")}
+        jobs = {
+            "old_done": _job_with_files(instance, 40, "done"),
+            "old_running": _job_with_files(instance, 40, "running"),
+            "new_done": _job_with_files(instance, 2, "done"),
+        }
         db.session.add_all(jobs.values())
         db.session.commit()
         ids = {name: job.id for name, job in jobs.items()}
@@ -57,8 +69,13 @@ def _fill(app):
 
 def _left(app):
     with app.app_context():
-        ages = sorted(round((utcnow() - s.seen_at).total_seconds() / 86400) for s in db.session.scalars(db.select(Sighting)))
-        jobs = {j.status + ("_old" if (utcnow() - j.created_at).days > 30 else "_new") for j in db.session.scalars(db.select(Job))}
+        ages = sorted(
+            round((utcnow() - s.seen_at).total_seconds() / 86400) for s in db.session.scalars(db.select(Sighting))
+        )
+        jobs = {
+            j.status + ("_old" if (utcnow() - j.created_at).days > 30 else "_new")
+            for j in db.session.scalars(db.select(Job))
+        }
     files = {p.name for folder in ("uploads", "results") for p in (Path(app.instance_path) / folder).glob("*")}
     return ages, jobs, files
 
@@ -70,7 +87,14 @@ def test_purge_deletes_what_is_older_than_the_retention(app):
     ages, jobs, files = _left(app)
     assert ages == [0, 5, 29]
     assert jobs == {"running_old", "done_new"}
-    assert files == {"upload-running40.video", "running40.mp4", "running40.json", "upload-done2.video", "done2.mp4", "done2.json"}
+    assert files == {
+        "upload-running40.video",
+        "running40.mp4",
+        "running40.json",
+        "upload-done2.video",
+        "done2.mp4",
+        "done2.json",
+    }
     assert purge(app, days=0).sightings == 0  # retention off: nothing goes
     assert _left(app)[0] == [0, 5, 29]
 
@@ -106,8 +130,9 @@ def test_maskwatch_purge_uses_the_setting(tmp_path, monkeypatch, capsys):
     assert "deleted 2 sightings, 1 jobs and 4 files" in capsys.readouterr().out
 
 
-def test_no_face_pictures_are_kept_from_images_and_the_live_page(app, client, live_client, astronaut, grace_hopper,
-                                                                face_detector):
+def test_no_face_pictures_are_kept_from_images_and_the_live_page(
+    app, client, live_client, astronaut, grace_hopper, face_detector
+):
     heads = people(astronaut, grace_hopper, face_detector)
     picture = encode(scene([(heads["astronaut"], 240, 150)]))
     answer = client.post("/api/images?annotate=true", data={"file": (io.BytesIO(picture), "me.jpg")})

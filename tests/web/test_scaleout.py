@@ -13,8 +13,8 @@ import requests
 import socketio as socketio_client
 
 from maskwatch.config import Config
-from maskwatch.store import queries
 from maskwatch.jobs.video import run_video_job
+from maskwatch.store import queries
 from maskwatch_testing.faces import ASTRONAUT_FACE, GRACE_HOPPER_FACE
 from maskwatch_testing.frames import head_patch, scene
 from maskwatch_testing.served import ServedApp
@@ -70,8 +70,12 @@ def sightings(url: str, source_id: int) -> list[dict]:
 
 def test_a_video_runs_on_a_celery_worker_with_progress_through_redis(redis, tmp_path, astronaut, grace_hopper):
     clip = two_people_clip(tmp_path / "two.mp4", astronaut, grace_hopper, frames=60)
-    env = {"REDIS_URL": redis.url, "MASKWATCH_INSTANCE": str(tmp_path / "instance"), "CELERY_VISIBILITY_TIMEOUT": "3600",
-           "DETECTOR": "mtcnn"}  # not the default: the worker must honour the choice
+    env = {
+        "REDIS_URL": redis.url,
+        "MASKWATCH_INSTANCE": str(tmp_path / "instance"),
+        "CELERY_VISIBILITY_TIMEOUT": "3600",
+        "DETECTOR": "mtcnn",
+    }  # not the default: the worker must honour the choice
     (tmp_path / "instance").mkdir()
     with ServedApp(tmp_path / "instance", env) as server, CeleryWorker(tmp_path / "worker.log", env) as worker:
         listener = JobEvents(server.url)
@@ -136,16 +140,27 @@ def test_a_rerun_job_replaces_its_sightings(app, client, tmp_path, astronaut, gr
 
 
 def test_a_camera_runs_on_celery_workers_and_moves_when_its_worker_dies(redis, tmp_path, astronaut):
-    env = {"REDIS_URL": redis.url, "MASKWATCH_INSTANCE": str(tmp_path / "instance"), "CAMERA_STALE_S": "3",
-           "CAMERA_WATCHDOG_S": "1"}
+    env = {
+        "REDIS_URL": redis.url,
+        "MASKWATCH_INSTANCE": str(tmp_path / "instance"),
+        "CAMERA_STALE_S": "3",
+        "CAMERA_WATCHDOG_S": "1",
+    }
     (tmp_path / "instance").mkdir()
     head = head_patch(astronaut, ASTRONAUT_FACE, width=90)
     frames = [scene([(head, 100 + (i % 5) * 4, 40)], size=(240, 320)) for i in range(10)]
     events: dict[str, list] = {"camera": [], "camera_state": []}
     with MjpegServer(frames, fps=15) as stream, ServedApp(tmp_path / "instance", env) as server:
-        camera = requests.post(f"{server.url}/api/sources", json={"kind": "camera", "name": "gate", "detect_fps": 4,
-                                                                  "url": stream.url.replace("http://", "http://op:pw@")},
-                               timeout=5).json()
+        camera = requests.post(
+            f"{server.url}/api/sources",
+            json={
+                "kind": "camera",
+                "name": "gate",
+                "detect_fps": 4,
+                "url": stream.url.replace("http://", "http://op:pw@"),
+            },
+            timeout=5,
+        ).json()
         watcher = socketio_client.Client()
         for name in events:
             watcher.on(name, events[name].append, namespace="/live")

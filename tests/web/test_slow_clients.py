@@ -38,18 +38,25 @@ def upload_token(url: str) -> str:
     browser = requests.Session()
     signed = browser.post(f"{url}/api/auth/login", json={"username": "admin", "password": PASSWORD}, timeout=30)
     assert signed.status_code == 200, signed.text
-    made = browser.post(f"{url}/api/auth/tokens", json={"name": "slow", "scope": "upload"},
-                        headers={"X-CSRF-Token": signed.json()["csrf_token"]}, timeout=30)
+    made = browser.post(
+        f"{url}/api/auth/tokens",
+        json={"name": "slow", "scope": "upload"},
+        headers={"X-CSRF-Token": signed.json()["csrf_token"]},
+        timeout=30,
+    )
     assert made.status_code == 201, made.text
     return made.json()["token"]
 
 
-def idle_upload(port: int, token: str, source_address: str, extra_headers: str = "",
-                target: str = "/api/images") -> socket.socket:
+def idle_upload(
+    port: int, token: str, source_address: str, extra_headers: str = "", target: str = "/api/images"
+) -> socket.socket:
     """A socket from source_address that sent an authenticated upload's headers and the start of its body."""
     sock = socket.create_connection(("127.0.0.1", port), timeout=30, source_address=(source_address, 0))
-    head = (f"POST {target} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {token}\r\n"
-            f"Content-Type: multipart/form-data; boundary=xyz\r\nContent-Length: {BODY_LENGTH}\r\n{extra_headers}\r\n")
+    head = (
+        f"POST {target} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {token}\r\n"
+        f"Content-Type: multipart/form-data; boundary=xyz\r\nContent-Length: {BODY_LENGTH}\r\n{extra_headers}\r\n"
+    )
     part = b'--xyz\r\nContent-Disposition: form-data; name="file"; filename="a.jpg"\r\n\r\n\xff\xd8'
     sock.sendall(head.encode() + part)
     return sock
@@ -95,8 +102,11 @@ def test_idle_authenticated_uploads_neither_starve_the_api_nor_stay_open(served)
         time.sleep(0.5)  # every one of them is in its route now, reading the body
         took, health = timed(lambda: requests.get(f"{served.url}/api/health", timeout=30))
         assert health.status_code == 200 and took < 1.0, (took, health.text)
-        took, login = timed(lambda: requests.post(f"{served.url}/api/auth/login",
-                                                  json={"username": "admin", "password": PASSWORD}, timeout=30))
+        took, login = timed(
+            lambda: requests.post(
+                f"{served.url}/api/auth/login", json={"username": "admin", "password": PASSWORD}, timeout=30
+            )
+        )
         assert login.status_code == 200 and took < 1.0, (took, login.text)
         deadline = opened + READ_TIMEOUT_S + 5
         outcomes = [closed_by_server_within(s, max(0.05, deadline - time.monotonic())) for s in sockets]
@@ -126,12 +136,12 @@ def test_one_address_gets_a_bounded_number_of_requests_at_once(tmp_path):
             for s in sockets:
                 s.close()
         time.sleep(0.5)  # their requests end (the client went away), the address may send again
-        again = idle_upload(server.port, token, "127.0.0.3", extra_headers="Connection: close\r\n",
-                            target="/api/images?source_id=abc")
+        again = idle_upload(
+            server.port, token, "127.0.0.3", extra_headers="Connection: close\r\n", target="/api/images?source_id=abc"
+        )
         closed, answer = closed_by_server_within(again, 3)
         again.close()
         assert closed and answer.startswith(b"HTTP/1.1 400 "), answer[:200]
-
 
 
 def test_idle_tls_clients_are_cut_off_too(tmp_path):
@@ -143,8 +153,10 @@ def test_idle_tls_clients_are_cut_off_too(tmp_path):
         stalled_handshake = socket.create_connection(("127.0.0.1", server.port), timeout=30)
         stalled_handshake.sendall(b"\x16\x03\x01\x02\x00")  # the start of a ClientHello, then nothing
         tls = ssl._create_unverified_context().wrap_socket(raw, server_hostname="localhost")
-        head = (f"POST /api/images HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: multipart/form-data; boundary=xyz\r\n"
-                f"Content-Length: {BODY_LENGTH}\r\n\r\n--xyz\r\n")
+        head = (
+            f"POST /api/images HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: multipart/form-data; boundary=xyz\r\n"
+            f"Content-Length: {BODY_LENGTH}\r\n\r\n--xyz\r\n"
+        )
         tls.sendall(head.encode())
         started = time.monotonic()
         closed, answer = closed_by_server_within(tls, READ_TIMEOUT_S + 5)

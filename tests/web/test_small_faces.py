@@ -30,12 +30,15 @@ def test_the_server_builds_the_detector_named_by_DETECTOR_for_both_profiles(make
     assert app.test_client().get("/api/health").get_json()["detector"] == name
 
 
-def test_an_uploaded_picture_of_12_to_20_px_faces_is_answered_with_all_of_them(default_app, astronaut, grace_hopper,
-                                                                                face_detector):
+def test_an_uploaded_picture_of_12_to_20_px_faces_is_answered_with_all_of_them(
+    default_app, astronaut, grace_hopper, face_detector
+):
     picture, faces = crowd_picture(astronaut, grace_hopper, face_detector, large=())
     response = default_app.test_client().post(
-        "/api/images", data={"file": (io.BytesIO(encode(picture, "PNG")), "crowd.png")},
-        content_type="multipart/form-data")
+        "/api/images",
+        data={"file": (io.BytesIO(encode(picture, "PNG")), "crowd.png")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 200
     body = response.get_json()
     assert body["min_face_px"] <= 12

@@ -15,8 +15,8 @@ from datetime import datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from maskwatch.store.database import db
 from maskwatch.store import Sighting, Source, queries
+from maskwatch.store.database import db
 from maskwatch.store.recording import SightingRecorder, get_recorder, record_sightings
 from maskwatch.store.spool import SPOOL_FILE, SightingSpool, SourceRef, SpooledSighting
 
@@ -36,7 +36,9 @@ class Person:
 
 def people(n: int, start: int = 0) -> list[Person]:
     first = datetime(2026, 5, 1, 9, 0, 0, 250000)
-    return [Person(first + timedelta(minutes=start + i), first + timedelta(minutes=start + i, seconds=4)) for i in range(n)]
+    return [
+        Person(first + timedelta(minutes=start + i), first + timedelta(minutes=start + i, seconds=4)) for i in range(n)
+    ]
 
 
 def spooled(source: SourceRef, n: int, start: int = 0) -> list[SpooledSighting]:
@@ -44,10 +46,15 @@ def spooled(source: SourceRef, n: int, start: int = 0) -> list[SpooledSighting]:
 
 
 def sighting_rows() -> list[tuple]:
-    return list(db.session.execute(sa.select(Sighting.source_id, Sighting.seen_at, Sighting.spool_key).order_by(Sighting.seen_at)))
+    return list(
+        db.session.execute(
+            sa.select(Sighting.source_id, Sighting.seen_at, Sighting.spool_key).order_by(Sighting.seen_at)
+        )
+    )
 
 
 # --- the file alone ------------------------------------------------------------------------------
+
 
 def test_an_acknowledged_row_survives_a_killed_process(tmp_path):
     path = tmp_path / SPOOL_FILE
@@ -64,8 +71,12 @@ def test_an_acknowledged_row_survives_a_killed_process(tmp_path):
     """)
     assert subprocess.run([sys.executable, "-c", child]).returncode == 9
     (row,) = SightingSpool(path).oldest()
-    assert (row.source, row.verdict, row.frames_seen, row.seen_at) == (SourceRef(None, "webcam", "door"), "mask", 3,
-                                                                         datetime(2026, 5, 1, 9))
+    assert (row.source, row.verdict, row.frames_seen, row.seen_at) == (
+        SourceRef(None, "webcam", "door"),
+        "mask",
+        3,
+        datetime(2026, 5, 1, 9),
+    )
 
 
 def test_the_spool_is_bounded_and_drops_the_oldest_with_a_warning(tmp_path, caplog):
@@ -91,6 +102,7 @@ def test_rows_keep_their_times_and_come_out_oldest_first(tmp_path):
 
 
 # --- flushing into the database (SQLite and MariaDB) ----------------------------------------------
+
 
 @pytest.fixture
 def ctx(app):
@@ -127,8 +139,12 @@ def test_a_flush_resolves_sources_by_id_then_by_kind_and_name(ctx, tmp_path):
     kept = queries.create_source("camera", "gate")  # after `gone`: SQLite must not give gone's id to a new source
     queries.delete_source(gone)
     recorder = SightingRecorder(ctx, SightingSpool(tmp_path / SPOOL_FILE))
-    recorder.spool.put(spooled(SourceRef(kept.id), 1) + spooled(SourceRef(kind="webcam", name="late"), 2)
-                       + spooled(SourceRef(gone.id, "webcam", "old"), 1) + spooled(SourceRef(gone.id), 1))
+    recorder.spool.put(
+        spooled(SourceRef(kept.id), 1)
+        + spooled(SourceRef(kind="webcam", name="late"), 2)
+        + spooled(SourceRef(gone.id, "webcam", "old"), 1)
+        + spooled(SourceRef(gone.id), 1)
+    )
     assert recorder.flush() == 4  # the last one's source was deleted with its sightings: it goes too
     names = dict(db.session.execute(sa.select(Source.id, Source.name)).all())
     counts = {}
@@ -163,9 +179,9 @@ def test_while_rows_wait_new_ones_queue_behind_them(ctx):
 
 # --- a database that does not answer --------------------------------------------------------------
 
+
 def upload(client, jpeg: bytes):
-    return client.post("/api/images", data={"file": (io.BytesIO(jpeg), "face.jpg")},
-                       content_type="multipart/form-data")
+    return client.post("/api/images", data={"file": (io.BytesIO(jpeg), "face.jpg")}, content_type="multipart/form-data")
 
 
 def test_an_upload_while_the_database_is_unreachable_answers_and_its_sightings_wait(make_app, astronaut, grace_hopper):

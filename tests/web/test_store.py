@@ -10,8 +10,8 @@ import pytest
 import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
-from maskwatch.store.database import db
 from maskwatch.store import queries, stats
+from maskwatch.store.database import db
 from maskwatch.store.queries import SightingFilter
 
 TABLES = {"sources", "sightings", "jobs", "users", "api_tokens", "login_sessions"}
@@ -101,14 +101,21 @@ def test_source_named_reuses_the_first_match(ctx):
 
 def test_daily_counts_follow_the_callers_time_zone(ctx):
     source = queries.create_source("webcam", "door")
-    queries.add_sightings(source.id, [person("2026-03-01T22:30:00", "mask"),   # Paris: 23:30 on the 1st
-                                      person("2026-03-01T23:30:00", "no_mask"),  # Paris: 00:30 on the 2nd
-                                      person("2026-03-02T12:00:00", "incorrect")])
+    queries.add_sightings(
+        source.id,
+        [
+            person("2026-03-01T22:30:00", "mask"),  # Paris: 23:30 on the 1st
+            person("2026-03-01T23:30:00", "no_mask"),  # Paris: 00:30 on the 2nd
+            person("2026-03-02T12:00:00", "incorrect"),
+        ],
+    )
     utc = stats.daily_counts(None, date(2026, 3, 1), date(2026, 3, 2), ZoneInfo("UTC"))
     paris = stats.daily_counts(source.id, date(2026, 3, 1), date(2026, 3, 2), ZoneInfo("Europe/Paris"))
     assert [(d["date"], d["total"]) for d in utc] == [("2026-03-01", 2), ("2026-03-02", 1)]
     assert [(d["date"], d["mask"], d["no_mask"], d["incorrect"]) for d in paris] == [
-        ("2026-03-01", 1, 0, 0), ("2026-03-02", 0, 1, 1)]
+        ("2026-03-01", 1, 0, 0),
+        ("2026-03-02", 0, 1, 1),
+    ]
 
 
 def test_hourly_counts_in_a_half_hour_zone_and_on_a_dst_day(ctx):
@@ -120,8 +127,10 @@ def test_hourly_counts_in_a_half_hour_zone_and_on_a_dst_day(ctx):
     assert busy == {"2026-03-29T10:00:00+05:30": 2}  # 10:10 and 10:40 local
     paris = stats.hourly_counts(None, date(2026, 3, 29), date(2026, 3, 29), ZoneInfo("Europe/Paris"))
     assert len(paris) == 23  # clocks go forward that night
-    assert {h["hour"]: h["total"] for h in paris if h["total"]} == {"2026-03-29T06:00:00+02:00": 1,
-                                                                    "2026-03-29T07:00:00+02:00": 1}
+    assert {h["hour"]: h["total"] for h in paris if h["total"]} == {
+        "2026-03-29T06:00:00+02:00": 1,
+        "2026-03-29T07:00:00+02:00": 1,
+    }
 
 
 def test_summary_shares(ctx):
@@ -147,15 +156,30 @@ def test_a_restart_requeues_the_jobs_left_behind_or_fails_them_with_the_reason(c
         queries.update_job(job_id, status=status, progress=0.5)
         return job_id
 
-    never_started, started_once, started_twice = job("queued", 0, upload), job("running", 1, upload), job("running", 2, upload)
+    never_started, started_once, started_twice = (
+        job("queued", 0, upload),
+        job("running", 1, upload),
+        job("running", 2, upload),
+    )
     upload_gone, finished = job("running", 1, tmp_path / "deleted.video"), job("done", 1, upload)
     assert queries.recover_interrupted_jobs(max_attempts=2) == [never_started, started_once]
     db.session.expire_all()
-    state = {i: (queries.get_job(i).status, queries.get_job(i).progress, queries.get_job(i).attempts, queries.get_job(i).error)
-             for i in (never_started, started_once, started_twice, upload_gone, finished)}
-    assert state == {never_started: ("queued", 0.0, 0, None), started_once: ("queued", 0.0, 1, None),
-                     started_twice: ("failed", 0.5, 2, "interrupted by a server restart twice"),
-                     upload_gone: ("failed", 0.5, 1, "its upload is gone"), finished: ("done", 0.5, 1, None)}
+    state = {
+        i: (
+            queries.get_job(i).status,
+            queries.get_job(i).progress,
+            queries.get_job(i).attempts,
+            queries.get_job(i).error,
+        )
+        for i in (never_started, started_once, started_twice, upload_gone, finished)
+    }
+    assert state == {
+        never_started: ("queued", 0.0, 0, None),
+        started_once: ("queued", 0.0, 1, None),
+        started_twice: ("failed", 0.5, 2, "interrupted by a server restart twice"),
+        upload_gone: ("failed", 0.5, 1, "its upload is gone"),
+        finished: ("done", 0.5, 1, None),
+    }
     assert all(queries.get_job(i).finished_at for i in (started_twice, upload_gone))
     assert queries.recover_interrupted_jobs(max_attempts=1) == [never_started]
     assert queries.get_job(started_once).error == "interrupted by a server restart once"

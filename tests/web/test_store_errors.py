@@ -4,7 +4,7 @@ so callers neither catch SQLAlchemy's errors nor roll back themselves."""
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy.engine import make_url
@@ -13,13 +13,22 @@ from maskwatch.store import Sighting, queries
 from maskwatch.store.database import db
 from maskwatch.store.errors import StoreRefused, StoreUnavailable, store_call
 
-SEEN = datetime(2026, 12, 2, 12, 0, tzinfo=timezone.utc)
+SEEN = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
 
 
 @store_call
 def insert_keyed(source_id: int, key: str) -> None:
-    db.session.add(Sighting(source_id=source_id, seen_at=SEEN, ended_at=SEEN, verdict="mask", confidence=0.9,
-                            frames_seen=3, spool_key=key))
+    db.session.add(
+        Sighting(
+            source_id=source_id,
+            seen_at=SEEN,
+            ended_at=SEEN,
+            verdict="mask",
+            confidence=0.9,
+            frames_seen=3,
+            spool_key=key,
+        )
+    )
     db.session.commit()
 
 

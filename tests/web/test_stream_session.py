@@ -65,9 +65,16 @@ def door(heads, names_and_frames: list[tuple[str, int]]):
 
 def test_a_stream_records_each_person_once_and_alerts_once_for_the_unmasked(heads, detector):
     kept, events, clock = KeptPeople(), CollectingPublisher(), Clock()
-    session = StreamSession(detector, FaceTracker(max_missed=5), SourceRef(7), recorder=kept,
-                            alerts=AlertPolicy(cooldown_s=30), publisher=events, clock=clock,
-                            alert_extra={"camera_id": 7})
+    session = StreamSession(
+        detector,
+        FaceTracker(max_missed=5),
+        SourceRef(7),
+        recorder=kept,
+        alerts=AlertPolicy(cooldown_s=30),
+        publisher=events,
+        clock=clock,
+        alert_extra={"camera_id": 7},
+    )
     ended, people_counted = [], []
     for t, frame in door(heads, [("astronaut_masked", 12), (None, 8), ("grace_hopper", 12)]):
         clock.now = t
@@ -87,13 +94,20 @@ def test_a_stream_records_each_person_once_and_alerts_once_for_the_unmasked(head
     assert session.frames == 32 and set(detector.profiles) == {STREAM}
 
 
-@pytest.mark.parametrize("first, verdicts", [("astronaut", ["no_mask", "no_mask"]),
-                                             ("astronaut_masked", ["mask", "no_mask"])])
+@pytest.mark.parametrize(
+    "first, verdicts", [("astronaut", ["no_mask", "no_mask"]), ("astronaut_masked", ["mask", "no_mask"])]
+)
 def test_a_person_who_takes_anothers_place_is_a_new_person_and_alerts_at_once(heads, detector, first, verdicts):
     """A queue at a door: the next person steps into the same place with no frame between them."""
     kept, events, clock = KeptPeople(), CollectingPublisher(), Clock()
-    session = StreamSession(detector, FaceTracker(max_missed=10), recorder=kept, alerts=AlertPolicy(cooldown_s=30),
-                            publisher=events, clock=clock)
+    session = StreamSession(
+        detector,
+        FaceTracker(max_missed=10),
+        recorder=kept,
+        alerts=AlertPolicy(cooldown_s=30),
+        publisher=events,
+        clock=clock,
+    )
     alert_times = []
     for t, frame in door(heads, [(first, 10), ("grace_hopper", 10)]):
         clock.now = t
@@ -108,8 +122,9 @@ def test_a_person_who_takes_anothers_place_is_a_new_person_and_alerts_at_once(he
 
 def test_a_person_seen_again_after_losing_the_face_does_not_alert_twice_within_the_cooldown(heads, detector):
     events, clock = CollectingPublisher(), Clock()
-    session = StreamSession(detector, FaceTracker(max_missed=3), alerts=AlertPolicy(cooldown_s=30), publisher=events,
-                            clock=clock)
+    session = StreamSession(
+        detector, FaceTracker(max_missed=3), alerts=AlertPolicy(cooldown_s=30), publisher=events, clock=clock
+    )
     for t, frame in door(heads, [("grace_hopper", 6), (None, 6), ("grace_hopper", 6)]):
         clock.now = t
         session.process(frame, t)
@@ -129,8 +144,13 @@ def test_without_an_alert_policy_nothing_is_published(heads, detector):
 def test_a_picture_is_a_one_frame_session_recorded_in_the_store(app, heads, detector):
     frame = scene([(heads["astronaut_masked"], 40, 100), (heads["grace_hopper"], 380, 120)])
     with app.app_context():
-        session = StreamSession(detector, FaceTracker(min_frames=1), SourceRef(kind="image", name="Door photos"),
-                                recorder=get_recorder(), profile=PICTURE)
+        session = StreamSession(
+            detector,
+            FaceTracker(min_frames=1),
+            SourceRef(kind="image", name="Door photos"),
+            recorder=get_recorder(),
+            profile=PICTURE,
+        )
         result = session.process(frame, utcnow())
         assert result.ended == [] and session.written == 0  # nobody has left yet
         assert sorted(p.verdict for p in session.close()) == ["mask", "no_mask"]

@@ -123,13 +123,18 @@ def test_a_run_of_confident_other_verdicts_is_a_new_person_and_a_blip_is_not():
     for t, (label, score) in enumerate(frames):
         ended += tracker.update([_detection(label, score)], t).ended
     ended += tracker.close_all()
-    assert [(p.verdict, p.seen_at, p.ended_at, p.frames_seen) for p in ended] == [("mask", 0, 9, 10), ("no_mask", 10, 15, 6)]
+    assert [(p.verdict, p.seen_at, p.ended_at, p.frames_seen) for p in ended] == [
+        ("mask", 0, 9, 10),
+        ("no_mask", 10, 15, 6),
+    ]
 
 
 def test_the_box_shows_the_frames_own_label_until_the_vote_is_settled():
     tracker = FaceTracker(settle_frames=3)
-    shown = [tracker.update([_detection(label, 0.9)], t).faces[0].verdict
-             for t, label in enumerate(["no_mask", "mask", "mask", "mask", "no_mask", "mask"])]
+    shown = [
+        tracker.update([_detection(label, 0.9)], t).faces[0].verdict
+        for t, label in enumerate(["no_mask", "mask", "mask", "mask", "no_mask", "mask"])
+    ]
     # settled on mask at the third frame; a frame unlike the track shows its own label
     assert shown == ["no_mask", "mask", "mask", "mask", "no_mask", "mask"]
 

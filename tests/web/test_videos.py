@@ -11,10 +11,10 @@ import cv2
 import imageio_ffmpeg
 import pytest
 
-from maskwatch.web.extensions import socketio
-from maskwatch.web.events import JOBS_NAMESPACE
 from maskwatch.jobs.video import run_video_job
 from maskwatch.store import queries
+from maskwatch.web.events import JOBS_NAMESPACE
+from maskwatch.web.extensions import socketio
 from maskwatch_testing.faces import ASTRONAUT_FACE
 from maskwatch_testing.frames import head_patch, scene
 
@@ -36,7 +36,9 @@ def walking_clip(tmp_path_factory, astronaut):
 
 
 def post_video(client, data: bytes, name: str = "walk.mp4", query: str = ""):
-    return client.post(f"/api/videos{query}", data={"file": (io.BytesIO(data), name)}, content_type="multipart/form-data")
+    return client.post(
+        f"/api/videos{query}", data={"file": (io.BytesIO(data), name)}, content_type="multipart/form-data"
+    )
 
 
 def test_a_video_job_annotates_counts_people_and_reports_progress(app, client, walking_clip, tmp_path):
@@ -74,11 +76,14 @@ def test_a_video_job_annotates_counts_people_and_reports_progress(app, client, w
     listener.disconnect(JOBS_NAMESPACE)
 
 
-@pytest.mark.parametrize("data, status, code", [
-    (b"", 400, "empty"),
-    (b"just some text, not a video", 415, "unsupported_type"),
-    (b"\x00\x00\x00\x18ftypmp42" + bytes(2000), 400, "corrupt"),
-])
+@pytest.mark.parametrize(
+    "data, status, code",
+    [
+        (b"", 400, "empty"),
+        (b"just some text, not a video", 415, "unsupported_type"),
+        (b"\x00\x00\x00\x18ftypmp42" + bytes(2000), 400, "corrupt"),
+    ],
+)
 def test_bad_videos_are_refused_before_a_job_starts(app, client, data, status, code):
     response = post_video(client, data)
     assert response.status_code == status

@@ -1,8 +1,8 @@
 """Face detection and mask classification: pure PyTorch/OpenCV, never imports Flask."""
 
-from .types import LABELS, Detection, Face
-from .faces import FaceDetector, MtcnnFaceDetector
 from .classifier import MaskClassifier
+from .faces import FaceDetector, MtcnnFaceDetector
 from .pipeline import MaskDetector
+from .types import LABELS, Detection, Face
 
 __all__ = ["LABELS", "Detection", "Face", "FaceDetector", "MtcnnFaceDetector", "MaskClassifier", "MaskDetector"]

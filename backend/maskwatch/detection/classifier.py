@@ -69,15 +69,26 @@ class MaskClassifier:
     Example: MaskClassifier.from_file("models/mask_classifier.pt").classify(frame, [box1, box2])
     """
 
-    def __init__(self, network: nn.Module, input_size: int, margin: float = DEFAULT_MARGIN,
-                 labels: tuple[str, ...] = LABELS, arch: str = "", metrics: dict | None = None,
-                 temperature: float = 1.0, unknown_below: float | None = None, class_bias=None,
-                 min_detail: float = 0.0):
+    def __init__(
+        self,
+        network: nn.Module,
+        input_size: int,
+        margin: float = DEFAULT_MARGIN,
+        labels: tuple[str, ...] = LABELS,
+        arch: str = "",
+        metrics: dict | None = None,
+        temperature: float = 1.0,
+        unknown_below: float | None = None,
+        class_bias=None,
+        min_detail: float = 0.0,
+    ):
         self.network = network.eval()
         #: logits are divided by this before the softmax (temperature scaling, fitted on validation faces)
         self.temperature = float(temperature)
         #: added to the scaled logits per class: the decision thresholds chosen on validation faces
-        self.class_bias = torch.zeros(len(labels)) if class_bias is None else torch.tensor(class_bias, dtype=torch.float32)
+        self.class_bias = (
+            torch.zeros(len(labels)) if class_bias is None else torch.tensor(class_bias, dtype=torch.float32)
+        )
         #: a verdict less confident than this is `unknown` (chosen on validation faces); None: not calibrated
         self.unknown_below = unknown_below
         #: a face with less detail than this (detection.detail.face_detail) is `unknown` (chosen on validation faces)
@@ -89,17 +100,25 @@ class MaskClassifier:
         self.metrics = metrics or {}
 
     @classmethod
-    def from_file(cls, path: str | Path) -> "MaskClassifier":
+    def from_file(cls, path: str | Path) -> MaskClassifier:
         path = Path(path)
         if not path.exists():
             raise FileNotFoundError(f"classifier weights not found: {path}")
         saved = torch.load(path, map_location="cpu", weights_only=True)
         network = build_network(saved["arch"], saved["input_size"], len(saved["labels"]))
         network.load_state_dict(saved["state_dict"])
-        return cls(network, saved["input_size"], saved.get("margin", DEFAULT_MARGIN),
-                   tuple(saved["labels"]), saved["arch"], saved.get("metrics"),
-                   saved.get("temperature", 1.0), saved.get("unknown_below"), saved.get("class_bias"),
-                   saved.get("min_detail", 0.0))
+        return cls(
+            network,
+            saved["input_size"],
+            saved.get("margin", DEFAULT_MARGIN),
+            tuple(saved["labels"]),
+            saved["arch"],
+            saved.get("metrics"),
+            saved.get("temperature", 1.0),
+            saved.get("unknown_below"),
+            saved.get("class_bias"),
+            saved.get("min_detail", 0.0),
+        )
 
     def crops(self, frame: np.ndarray, boxes) -> list[np.ndarray]:
         return [crop_face(frame, box, self.input_size, self.margin) for box in boxes]

@@ -46,7 +46,9 @@ def frame_scale(height: int, width: int, max_side: int | None, upscale_below: in
     return 1.0
 
 
-def resize_for_detection(frame: np.ndarray, max_side: int | None, upscale_below: int | None) -> tuple[np.ndarray, float]:
+def resize_for_detection(
+    frame: np.ndarray, max_side: int | None, upscale_below: int | None
+) -> tuple[np.ndarray, float]:
     """The frame resized by `frame_scale`, and that factor (1.0: the frame itself)."""
     scale = frame_scale(frame.shape[0], frame.shape[1], max_side, upscale_below)
     if scale == 1.0:
@@ -194,9 +196,18 @@ class PyramidFaceDetector:
 
     name = "pyramid"
 
-    def __init__(self, weights: str | Path | None = None, min_score: float = 0.05, nms_iou: float = 0.4,
-                 top_k: int = 2000, min_face_size: int = 0, upscale_below: int | None = None,
-                 max_side: int | None = None, threads: int | None = None, net: PyramidFaceNet | None = None):
+    def __init__(
+        self,
+        weights: str | Path | None = None,
+        min_score: float = 0.05,
+        nms_iou: float = 0.4,
+        top_k: int = 2000,
+        min_face_size: int = 0,
+        upscale_below: int | None = None,
+        max_side: int | None = None,
+        threads: int | None = None,
+        net: PyramidFaceNet | None = None,
+    ):
         if threads:
             torch.set_num_threads(threads)
         self.session = None
@@ -244,8 +255,9 @@ class PyramidFaceDetector:
             resized, scale = resize_for_detection(frame, self.max_side, self.upscale_below)
             padded = pad_frame(np.ascontiguousarray(resized))
             outputs = [o[0] for o in self.raw_outputs(padded[None])]
-            scores, boxes, landmarks = select_faces(outputs, self._grid(*padded.shape[:2]), self.min_score,
-                                                    self.nms_iou, self.top_k)
+            scores, boxes, landmarks = select_faces(
+                outputs, self._grid(*padded.shape[:2]), self.min_score, self.nms_iou, self.top_k
+            )
             height, width = frame.shape[:2]
             faces = []
             for score, box, points in zip(scores, boxes / scale, landmarks / scale):

@@ -21,28 +21,47 @@ def operating_threshold(weights: Path) -> float:
     return float(json.loads(meta.read_text())["operating_threshold"])
 
 
-def build_face_detector(name: str = "pyramid", *, min_face_size: int = 20, threads: int | None = None,
-                        max_side: int | None = None, upscale_below: int | None = None, min_score: float | None = None,
-                        weights: str | Path | None = None, stock_mtcnn: bool = False):
+def build_face_detector(
+    name: str = "pyramid",
+    *,
+    min_face_size: int = 20,
+    threads: int | None = None,
+    max_side: int | None = None,
+    upscale_below: int | None = None,
+    min_score: float | None = None,
+    weights: str | Path | None = None,
+    stock_mtcnn: bool = False,
+):
     """A FaceDetector by name. min_score None means the detector's operating threshold; give a low one
     (e.g. 0.05) to rank every candidate for AP.
 
     Example: build_face_detector("mtcnn", min_face_size=40, threads=1)
     """
     if name == "mtcnn":
-        return MtcnnFaceDetector(min_face_size=min_face_size, threads=threads, max_side=max_side,
-                                 upscale_below=upscale_below,
-                                 min_score=MTCNN_OPERATING_SCORE if min_score is None else min_score,
-                                 weights_dir=None if stock_mtcnn else (weights or default_mtcnn_dir()))
+        return MtcnnFaceDetector(
+            min_face_size=min_face_size,
+            threads=threads,
+            max_side=max_side,
+            upscale_below=upscale_below,
+            min_score=MTCNN_OPERATING_SCORE if min_score is None else min_score,
+            weights_dir=None if stock_mtcnn else (weights or default_mtcnn_dir()),
+        )
     if name == "pyramid":
         path = Path(weights or default_face_detector_path())
-        return PyramidFaceDetector(path, min_score=operating_threshold(path) if min_score is None else min_score,
-                                   min_face_size=min_face_size, threads=threads, max_side=max_side,
-                                   upscale_below=upscale_below)
+        return PyramidFaceDetector(
+            path,
+            min_score=operating_threshold(path) if min_score is None else min_score,
+            min_face_size=min_face_size,
+            threads=threads,
+            max_side=max_side,
+            upscale_below=upscale_below,
+        )
     raise ValueError(f"unknown detector {name!r}: choose one of {', '.join(DETECTORS)}")
 
 
-def build_mask_detector(name: str = "pyramid", classifier_path: str | Path | None = None, **face_options) -> MaskDetector:
+def build_mask_detector(
+    name: str = "pyramid", classifier_path: str | Path | None = None, **face_options
+) -> MaskDetector:
     """Faces from build_face_detector(name, **face_options), verdicts from the classifier weights."""
     classifier = MaskClassifier.from_file(classifier_path or default_classifier_path())
     return MaskDetector(build_face_detector(name, **face_options), classifier)

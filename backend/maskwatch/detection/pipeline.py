@@ -34,9 +34,15 @@ class MaskDetector:
         detections = []
         for face, p in zip(faces, probs):
             label, confidence = self.classifier.verdict(p, face_detail(frame, face.box))
-            detections.append(Detection(face, label, confidence,
-                                        {name: float(v) for name, v in zip(labels, p)},
-                                        appearance_signature(frame, face.box)))
+            detections.append(
+                Detection(
+                    face,
+                    label,
+                    confidence,
+                    {name: float(v) for name, v in zip(labels, p)},
+                    appearance_signature(frame, face.box),
+                )
+            )
         return detections
 
 
@@ -51,7 +57,12 @@ def appearance_signature(frame: np.ndarray, box) -> np.ndarray:
     another taking their place; it cannot show a face, and it is never stored."""
     height, width = frame.shape[:2]
     x1, y1, x2, y2 = (float(v) for v in box)
-    cx, cy, half_w, half_h = (x1 + x2) / 2, (y1 + y2) / 2, (x2 - x1) * SIGNATURE_GROW / 2, (y2 - y1) * SIGNATURE_GROW / 2
+    cx, cy, half_w, half_h = (
+        (x1 + x2) / 2,
+        (y1 + y2) / 2,
+        (x2 - x1) * SIGNATURE_GROW / 2,
+        (y2 - y1) * SIGNATURE_GROW / 2,
+    )
     x1, y1 = max(0, int(round(cx - half_w))), max(0, int(round(cy - half_h)))
     x2, y2 = min(width, int(round(cx + half_w))), min(height, int(round(cy + half_h)))
     if x2 - x1 < 2 or y2 - y1 < 2:

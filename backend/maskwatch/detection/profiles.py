@@ -41,6 +41,8 @@ class DetectionProfile:
 def profiles_from_config(config) -> dict[str, DetectionProfile]:
     """Both profiles from settings (PICTURE_MIN_FACE_SIZE, PICTURE_UPSCALE_BELOW; MIN_FACE_SIZE for streams)."""
     return {
-        PICTURE: DetectionProfile(PICTURE, config["PICTURE_MIN_FACE_SIZE"], upscale_below=config["PICTURE_UPSCALE_BELOW"] or None),
+        PICTURE: DetectionProfile(
+            PICTURE, config["PICTURE_MIN_FACE_SIZE"], upscale_below=config["PICTURE_UPSCALE_BELOW"] or None
+        ),
         STREAM: DetectionProfile(STREAM, config["MIN_FACE_SIZE"]),
     }

@@ -27,8 +27,11 @@ def conv_bn(cin: int, cout: int, stride: int = 1) -> nn.Sequential:
 def separable(cin: int, cout: int, stride: int = 1) -> nn.Sequential:
     """Depthwise 3x3 then pointwise 1x1, each with batch norm; ReLU after the pointwise."""
     return nn.Sequential(
-        nn.Conv2d(cin, cin, 3, stride, 1, groups=cin, bias=False), nn.BatchNorm2d(cin),
-        nn.Conv2d(cin, cout, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True),
+        nn.Conv2d(cin, cin, 3, stride, 1, groups=cin, bias=False),
+        nn.BatchNorm2d(cin),
+        nn.Conv2d(cin, cout, 1, bias=False),
+        nn.BatchNorm2d(cout),
+        nn.ReLU(inplace=True),
     )
 
 
@@ -41,15 +44,16 @@ class PyramidFaceNet(nn.Module):
 
     def __init__(self, width: int = 32):
         super().__init__()
-        self.stem = conv_bn(3, 16, 2)                                                          # stride 2
-        self.stage4 = nn.Sequential(separable(16, 32, 2), separable(32, 32))                   # stride 4
+        self.stem = conv_bn(3, 16, 2)  # stride 2
+        self.stage4 = nn.Sequential(separable(16, 32, 2), separable(32, 32))  # stride 4
         self.stage8 = nn.Sequential(separable(32, 48, 2), separable(48, 48), separable(48, 48))  # stride 8
         self.stage16 = nn.Sequential(separable(48, 64, 2), separable(64, 64), separable(64, 64))
         self.stage32 = nn.Sequential(separable(64, 96, 2), separable(96, 96), separable(96, 96))
         self.lateral = nn.ModuleList(nn.Conv2d(c, width, 1) for c in (32, 48, 64, 96))
         self.smooth = nn.ModuleList(separable(width, width) for _ in STRIDES)
         self.heads = nn.ModuleList(
-            nn.Sequential(separable(width, width), nn.Conv2d(width, OUTPUTS_PER_POINT, 1)) for _ in STRIDES)
+            nn.Sequential(separable(width, width), nn.Conv2d(width, OUTPUTS_PER_POINT, 1)) for _ in STRIDES
+        )
         self._init_score_bias()
 
     def _init_score_bias(self, prior: float = 0.01) -> None:
@@ -105,7 +109,7 @@ def point_grid(height: int, width: int) -> list[np.ndarray]:
     """Per stride, (H/s * W/s, 3) float32 rows of point x, point y and stride for a padded input size."""
     grids = []
     for s in STRIDES:
-        ys, xs = np.mgrid[0:height // s, 0:width // s]
+        ys, xs = np.mgrid[0 : height // s, 0 : width // s]
         centres = np.stack([(xs.ravel() + 0.5) * s, (ys.ravel() + 0.5) * s, np.full(xs.size, s)], 1)
         grids.append(centres.astype(np.float32))
     return grids
@@ -136,8 +140,9 @@ def nms(boxes: np.ndarray, scores: np.ndarray, iou: float) -> np.ndarray:
     return keep[np.argsort(-scores[keep], kind="stable")]
 
 
-def select_faces(outputs: list[np.ndarray], grids: list[np.ndarray], min_score: float, nms_iou: float,
-                 top_k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def select_faces(
+    outputs: list[np.ndarray], grids: list[np.ndarray], min_score: float, nms_iou: float, top_k: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One frame's raw outputs (per stride (P, 15)) to (scores, boxes, landmarks) after a score floor,
     the top_k best and NMS; boxes in the padded input's pixels."""
     raw = np.concatenate(outputs)

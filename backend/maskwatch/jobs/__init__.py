@@ -95,7 +95,9 @@ class CeleryRunner:
 
 def init_app(app: Flask, publishers) -> None:
     """The app's runner: Celery's with REDIS_URL, else threads of this process publishing through `publishers`."""
-    runner = CeleryRunner(app) if app.config.get("REDIS_URL") else ThreadRunner(app, publishers, app.config["JOB_WORKERS"])
+    runner = (
+        CeleryRunner(app) if app.config.get("REDIS_URL") else ThreadRunner(app, publishers, app.config["JOB_WORKERS"])
+    )
     app.extensions[EXTENSION_KEY] = runner
     atexit.register(runner.shutdown, False)
 

@@ -16,8 +16,8 @@ import os
 import socket
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import cv2
 from flask import current_app
@@ -59,11 +59,17 @@ class CameraSettings:
     checkpoint_s: float = 0.0
 
     @classmethod
-    def from_config(cls, config) -> "CameraSettings":
-        return cls(float(config["CAMERA_DETECT_FPS"]), int(config["CAMERA_MAX_RETRIES"]), float(config["CAMERA_BACKOFF_S"]),
-                   float(config["CAMERA_BACKOFF_MAX_S"]), float(config["CAMERA_STALE_S"]),
-                   bool(config["CAMERA_SEND_FRAMES"]), float(config["ALERT_COOLDOWN_S"]),
-                   float(config["CHECKPOINT_S"]))
+    def from_config(cls, config) -> CameraSettings:
+        return cls(
+            float(config["CAMERA_DETECT_FPS"]),
+            int(config["CAMERA_MAX_RETRIES"]),
+            float(config["CAMERA_BACKOFF_S"]),
+            float(config["CAMERA_BACKOFF_MAX_S"]),
+            float(config["CAMERA_STALE_S"]),
+            bool(config["CAMERA_SEND_FRAMES"]),
+            float(config["ALERT_COOLDOWN_S"]),
+            float(config["CHECKPOINT_S"]),
+        )
 
     def backoff(self, failures: int) -> float:
         """Seconds before attempt `failures` + 1: backoff_s * 2^(failures-1), capped at backoff_max_s."""
@@ -83,8 +89,14 @@ class CameraWorker:
     Example: CameraWorker(3, publisher).run()  -> "stopped" | "failed" | "busy" (another worker holds it)
     """
 
-    def __init__(self, source_id: int, publisher: Publisher, should_stop: Callable[[], bool] = lambda: False,
-                 owner: str | None = None, settings: CameraSettings | None = None):
+    def __init__(
+        self,
+        source_id: int,
+        publisher: Publisher,
+        should_stop: Callable[[], bool] = lambda: False,
+        owner: str | None = None,
+        settings: CameraSettings | None = None,
+    ):
         self.source_id = source_id
         self.publisher = publisher
         self.should_stop = should_stop
@@ -100,11 +112,16 @@ class CameraWorker:
         recorder.keep_flushing()  # in a Celery worker, rows an earlier worker left are written from here too
         source = queries.get_source(self.source_id)
         url, rate = source.url, source.detect_fps or self.settings.detect_fps
-        self.session = StreamSession(get_detector(), FaceTracker(max_missed=max(3, math.ceil(rate))),  # lost after ~1 s
-                                     SourceRef(self.source_id), recorder=recorder,
-                                     alerts=AlertPolicy(cooldown_s=self.settings.alert_cooldown_s),
-                                     publisher=self.publisher, alert_extra={"camera_id": self.source_id},
-                                     checkpoint_every_s=self.settings.checkpoint_s)
+        self.session = StreamSession(
+            get_detector(),
+            FaceTracker(max_missed=max(3, math.ceil(rate))),  # lost after ~1 s
+            SourceRef(self.source_id),
+            recorder=recorder,
+            alerts=AlertPolicy(cooldown_s=self.settings.alert_cooldown_s),
+            publisher=self.publisher,
+            alert_extra={"camera_id": self.source_id},
+            checkpoint_every_s=self.settings.checkpoint_s,
+        )
         failures, final, reason = 0, "stopped", None
         try:
             while True:
@@ -132,8 +149,10 @@ class CameraWorker:
                 queries.release_camera(self.source_id, self.owner, final, reason if final == "failed" else None)
             except StoreError:
                 log.exception("camera %s: could not record its final state", self.source_id)
-            self._emit("camera_state", {"camera_id": self.source_id, "state": final,
-                                        "error": reason if final == "failed" else None})
+            self._emit(
+                "camera_state",
+                {"camera_id": self.source_id, "state": final, "error": reason if final == "failed" else None},
+            )
 
     def _read(self, stream: CameraStream, interval: float) -> None:
         last = -math.inf
@@ -145,10 +164,18 @@ class CameraWorker:
             last = now
             result = self.session.process(rgb, utcnow())  # publishes its alerts, records who left
             self.frames_processed += 1
-            payload = {"camera_id": self.source_id, "faces": result.faces_dict(), "counts": result.counts,
-                       "width": int(rgb.shape[1]), "height": int(rgb.shape[0]), "ms": result.ms}
+            payload = {
+                "camera_id": self.source_id,
+                "faces": result.faces_dict(),
+                "counts": result.counts,
+                "width": int(rgb.shape[1]),
+                "height": int(rgb.shape[0]),
+                "ms": result.ms,
+            }
             if self.settings.send_frames:
-                payload["image"] = cv2.imencode(".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 70])[1].tobytes()
+                payload["image"] = cv2.imencode(
+                    ".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 70]
+                )[1].tobytes()
             self._emit("camera", payload)
 
     def _beat(self, force: bool = False) -> None:

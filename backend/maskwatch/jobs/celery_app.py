@@ -30,6 +30,7 @@ celery_app = Celery("maskwatch")
 _flask_app = None
 _flask_lock = threading.Lock()
 
+
 def configure(app: Celery, config) -> None:
     """Broker and reliability settings from a Flask config (or any mapping with the same keys)."""
     app.conf.update(
@@ -44,11 +45,16 @@ def configure(app: Celery, config) -> None:
         worker_hijack_root_logger=False,
     )
 
+
 def transport_options(visibility_timeout: int) -> dict:
     """Redis: unacknowledged messages older than visibility_timeout go back to the queue; every worker
     sweeps for them about ten times per timeout (at most once a minute, at least once a second)."""
-    return {"visibility_timeout": visibility_timeout,
-            "unacked_restore_interval": max(1, min(60, visibility_timeout // 10)), "unacked_restore_throttle": 1}
+    return {
+        "visibility_timeout": visibility_timeout,
+        "unacked_restore_interval": max(1, min(60, visibility_timeout // 10)),
+        "unacked_restore_throttle": 1,
+    }
+
 
 @celery_app.on_configure.connect
 def _configure_from_environment(sender: Celery, **kwargs) -> None:
@@ -61,6 +67,7 @@ def _configure_from_environment(sender: Celery, **kwargs) -> None:
     if config.REDIS_URL:
         configure(sender, vars(config))
 
+
 def flask_app():
     """This process's Flask app (runtime.worker_app: database, Socket.IO through Redis, detector built on first use)."""
     global _flask_app
@@ -71,6 +78,7 @@ def flask_app():
             _flask_app = worker_app()
         return _flask_app
 
+
 @celery_app.task(name=VIDEO_TASK, autoretry_for=(StoreUnavailable,), retry_backoff=True, max_retries=5)
 def video_task(job_id: str) -> None:
     from ..runtime import worker_publishers
@@ -78,6 +86,7 @@ def video_task(job_id: str) -> None:
 
     with flask_app().app_context():
         run_video_job(job_id, worker_publishers().jobs())
+
 
 @celery_app.task(name=CAMERA_TASK, acks_late=False)
 def camera_task(source_id: int) -> str:
@@ -87,11 +96,14 @@ def camera_task(source_id: int) -> str:
     with flask_app().app_context():
         return run_camera(source_id, worker_publishers().camera(source_id), _shutting_down.is_set)
 
+
 _shutting_down = threading.Event()
+
 
 @signals.worker_shutting_down.connect
 def _on_shutdown(**kwargs):
     _shutting_down.set()
+
 
 def watch_cameras(interval_s: float) -> None:
     """Re-send every enabled camera that no worker holds (its worker died, or it was never picked up)."""
@@ -106,6 +118,7 @@ def watch_cameras(interval_s: float) -> None:
                         celery_app.send_task(CAMERA_TASK, args=[source_id])
         except Exception:  # the database or broker may be down for a while: try again next round
             log.exception("camera watchdog")
+
 
 @signals.worker_process_init.connect
 def _fresh_app_after_fork(**kwargs):
@@ -123,8 +136,8 @@ def _fresh_app_after_fork(**kwargs):
             db.engine.dispose(close=False)
         _flask_app = None
 
+
 @signals.worker_ready.connect
 def _start_watchdog(**kwargs):
     interval = float(flask_app().config["CAMERA_WATCHDOG_S"])
     threading.Thread(target=watch_cameras, args=(interval,), name="maskwatch-camera-watchdog", daemon=True).start()
-

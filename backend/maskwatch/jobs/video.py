@@ -8,9 +8,10 @@ import json
 import logging
 import math
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 from flask import current_app
 
@@ -80,23 +81,26 @@ def run_video_job(job_id: str, publisher: Publisher | None = None) -> None:
         process_video(job_id, Path(job.input_path), job.source_id, started, wait_s, publisher)
     except MediaError as exc:
         reason = exc.message
-        when_the_database_answers(lambda: queries.update_job(job_id, status="failed", error=reason,
-                                                             finished_at=utcnow()), wait_s)
+        when_the_database_answers(
+            lambda: queries.update_job(job_id, status="failed", error=reason, finished_at=utcnow()), wait_s
+        )
     except StoreUnavailable:
         raise  # the database stayed away: the job is not failed, the next start (or Celery's retry) runs it again
     except Exception as exc:  # a broken job must not take the worker down
         log.exception("video job %s failed", job_id)
         error = f"{type(exc).__name__}: {exc}"
-        when_the_database_answers(lambda: queries.update_job(job_id, status="failed", error=error,
-                                                             finished_at=utcnow()), wait_s)
+        when_the_database_answers(
+            lambda: queries.update_job(job_id, status="failed", error=error, finished_at=utcnow()), wait_s
+        )
     try:
         publish(job_id, publisher)
     except StoreError as exc:  # the outcome is written; the event is only news
         log.warning("video job %s: no final event: %s", job_id, exc)
 
 
-def process_video(job_id: str, path: Path, source_id: int, started, wait_s: float = 0.0,
-                  publisher: Publisher | None = None) -> None:
+def process_video(
+    job_id: str, path: Path, source_id: int, started, wait_s: float = 0.0, publisher: Publisher | None = None
+) -> None:
     """Writes the annotated video and the results JSON, then (in one transaction, waiting up to wait_s
     for an unreachable database) the sightings and the job's done state with output_path, result_path."""
     publisher = publisher or NullPublisher()
@@ -105,8 +109,12 @@ def process_video(job_id: str, path: Path, source_id: int, started, wait_s: floa
     every = max(1, current_app.config["DETECT_EVERY_N_FRAMES"])
     detector = get_detector()
     kept = KeptPeople()  # written with the job's result, in one transaction
-    session = StreamSession(detector, FaceTracker(max_missed=max(3, math.ceil(info.fps / every))),  # lost after ~1 s
-                            SourceRef(source_id), recorder=kept)
+    session = StreamSession(
+        detector,
+        FaceTracker(max_missed=max(3, math.ceil(info.fps / every))),  # lost after ~1 s
+        SourceRef(source_id),
+        recorder=kept,
+    )
     out_dir = Path(current_app.instance_path) / "results"
     out_dir.mkdir(parents=True, exist_ok=True)
     video_path, result_path = out_dir / f"{job_id}.mp4", out_dir / f"{job_id}.json"
@@ -122,14 +130,34 @@ def process_video(job_id: str, path: Path, source_id: int, started, wait_s: floa
                 last_publish = time.monotonic()
     session.close()
     people = kept.people
-    result = {"video": {"width": info.width, "height": info.height, "fps": info.fps, "frames": frames_done,
-                        "duration_s": round(frames_done / info.fps, 3), "detect_every_n_frames": every},
-              "detector": detector.detector_name(),
-              "people": [{"track_id": p.track_id, "verdict": p.verdict, "confidence": p.confidence,
-                          "frames_seen": p.frames_seen, "start_s": round(p.seen_at, 3), "end_s": round(p.ended_at, 3)}
-                         for p in people]}
+    result = {
+        "video": {
+            "width": info.width,
+            "height": info.height,
+            "fps": info.fps,
+            "frames": frames_done,
+            "duration_s": round(frames_done / info.fps, 3),
+            "detect_every_n_frames": every,
+        },
+        "detector": detector.detector_name(),
+        "people": [
+            {
+                "track_id": p.track_id,
+                "verdict": p.verdict,
+                "confidence": p.confidence,
+                "frames_seen": p.frames_seen,
+                "start_s": round(p.seen_at, 3),
+                "end_s": round(p.ended_at, 3),
+            }
+            for p in people
+        ],
+    }
     result_path.write_text(json.dumps(result, indent=1))
     for p in people:
         p.seen_at, p.ended_at = started + timedelta(seconds=p.seen_at), started + timedelta(seconds=p.ended_at)
-    when_the_database_answers(lambda: queries.finish_video_job(job_id, source_id, people, output_path=str(video_path),
-                                                               result_path=str(result_path)), wait_s)
+    when_the_database_answers(
+        lambda: queries.finish_video_job(
+            job_id, source_id, people, output_path=str(video_path), result_path=str(result_path)
+        ),
+        wait_s,
+    )

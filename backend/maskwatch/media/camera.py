@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import cv2
 import numpy as np
@@ -28,7 +28,7 @@ class CameraError(Exception):
 def file_path(url: str) -> Path | None:
     """The local path of a file:// URL (or a bare path), None for network URLs."""
     if url.startswith("file://"):
-        return Path(url[len("file://"):])
+        return Path(url[len("file://") :])
     if "://" not in url:
         return Path(url)
     return None
@@ -52,14 +52,19 @@ class CameraStream:
         self.open_timeout_ms, self.read_timeout_ms = open_timeout_ms, read_timeout_ms
         self.fps = 0.0
 
-    def open(self) -> "CameraStream":
+    def open(self) -> CameraStream:
         if self.path is not None and not self.path.is_file():
             raise CameraError(f"no such file: {self.path.name}")
         source = str(self.path) if self.path is not None else self.url
         if self.url.startswith("rtsp://"):
             # TCP: UDP over lossy networks gives grey smeared frames and no error.
             os.environ.setdefault("OPENCV_FFMPEG_CAPTURE_OPTIONS", "rtsp_transport;tcp")
-        params = [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, self.open_timeout_ms, cv2.CAP_PROP_READ_TIMEOUT_MSEC, self.read_timeout_ms]
+        params = [
+            cv2.CAP_PROP_OPEN_TIMEOUT_MSEC,
+            self.open_timeout_ms,
+            cv2.CAP_PROP_READ_TIMEOUT_MSEC,
+            self.read_timeout_ms,
+        ]
         capture = cv2.VideoCapture(source, cv2.CAP_FFMPEG, params)
         if not capture.isOpened():
             capture.release()

@@ -29,16 +29,26 @@ class H264Writer:
         self.out_size = (self.width + self.width % 2, self.height + self.height % 2)
         self.frames = 0
         self._writer = imageio_ffmpeg.write_frames(
-            str(path), self.out_size, fps=fps, codec="libx264", pix_fmt_in="rgb24", pix_fmt_out="yuv420p",
-            quality=None, macro_block_size=2, ffmpeg_log_level="error",
-            output_params=["-crf", str(crf), "-preset", preset, "-movflags", "+faststart", "-threads", "1"])
+            str(path),
+            self.out_size,
+            fps=fps,
+            codec="libx264",
+            pix_fmt_in="rgb24",
+            pix_fmt_out="yuv420p",
+            quality=None,
+            macro_block_size=2,
+            ffmpeg_log_level="error",
+            output_params=["-crf", str(crf), "-preset", preset, "-movflags", "+faststart", "-threads", "1"],
+        )
         self._writer.send(None)
 
     def write(self, rgb: np.ndarray) -> None:
         if rgb.shape[:2] != (self.height, self.width):
             raise ValueError(f"frame is {rgb.shape[1]}x{rgb.shape[0]}, the video {self.width}x{self.height}")
         if self.out_size != (self.width, self.height):
-            rgb = np.pad(rgb, ((0, self.out_size[1] - self.height), (0, self.out_size[0] - self.width), (0, 0)), mode="edge")
+            rgb = np.pad(
+                rgb, ((0, self.out_size[1] - self.height), (0, self.out_size[0] - self.width), (0, 0)), mode="edge"
+            )
         self._writer.send(np.ascontiguousarray(rgb, dtype=np.uint8))
         self.frames += 1
 

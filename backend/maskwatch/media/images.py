@@ -54,7 +54,9 @@ def _open_checked(data: bytes, max_bytes: int, max_pixels: int) -> Image.Image:
     if not data:
         raise MediaError("empty", "the file is empty")
     if len(data) > max_bytes:
-        raise MediaError("too_large", f"the file is {len(data) / 2**20:.1f} MB, over the {max_bytes / 2**20:.0f} MB limit")
+        raise MediaError(
+            "too_large", f"the file is {len(data) / 2**20:.1f} MB, over the {max_bytes / 2**20:.0f} MB limit"
+        )
     if sniff_image_type(data) is None:
         raise MediaError("unsupported_type", "not a JPEG, PNG or WebP image")
     with _decode_errors_as_media_errors():
@@ -65,13 +67,16 @@ def _open_checked(data: bytes, max_bytes: int, max_pixels: int) -> Image.Image:
         return image
 
 
-def image_size(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES, max_pixels: int = DEFAULT_MAX_PIXELS) -> tuple[int, int]:
+def image_size(
+    data: bytes, max_bytes: int = DEFAULT_MAX_BYTES, max_pixels: int = DEFAULT_MAX_PIXELS
+) -> tuple[int, int]:
     """(width, height) from the header, with decode_image's checks short of decoding; MediaError as it."""
     return _open_checked(data, max_bytes, max_pixels).size
 
 
-def decode_image(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES, max_pixels: int = DEFAULT_MAX_PIXELS,
-                 max_side: int | None = None) -> np.ndarray:
+def decode_image(
+    data: bytes, max_bytes: int = DEFAULT_MAX_BYTES, max_pixels: int = DEFAULT_MAX_PIXELS, max_side: int | None = None
+) -> np.ndarray:
     """RGB uint8 array (H, W, 3) from JPEG/PNG/WebP bytes; MediaError for anything else.
 
     Args:
@@ -120,7 +125,9 @@ def _decode_errors_as_media_errors():
         raise MediaError("corrupt", f"the image is damaged or truncated ({exc})") from exc
 
 
-def read_image(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
+def read_image(
+    path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES, max_pixels: int = DEFAULT_MAX_PIXELS
+) -> np.ndarray:
     """decode_image of a file, after checking it exists and is not over max_bytes."""
     path = Path(path)
     if not path.is_file():

@@ -12,9 +12,9 @@ from __future__ import annotations
 import math
 import re
 import subprocess
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import cv2
 import numpy as np
@@ -60,7 +60,7 @@ class ContainerScan:
 def looks_like_video(head: bytes) -> bool:
     if head[:4] == b"RIFF" and head[8:12] == b"AVI ":
         return True
-    return any(head[offset:offset + len(magic)] == magic for offset, magic in VIDEO_MAGIC)
+    return any(head[offset : offset + len(magic)] == magic for offset, magic in VIDEO_MAGIC)
 
 
 def _progress_value(stdout: str, key: str) -> str | None:
@@ -79,9 +79,29 @@ def scan_container(path: str | Path, timeout_s: float = SCAN_TIMEOUT_S) -> Conta
 
     # Only the containers we accept, only local files: a playlist or a reference to another file or URL inside
     # an upload is never followed.
-    command = [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostdin", "-threads", "1", "-protocol_whitelist",
-               "file", "-format_whitelist", ACCEPTED_DEMUXERS, "-i", str(path),
-               "-map", "0:v:0", "-c", "copy", "-f", "null", "-progress", "pipe:1", "-nostats", "-"]
+    command = [
+        imageio_ffmpeg.get_ffmpeg_exe(),
+        "-hide_banner",
+        "-nostdin",
+        "-threads",
+        "1",
+        "-protocol_whitelist",
+        "file",
+        "-format_whitelist",
+        ACCEPTED_DEMUXERS,
+        "-i",
+        str(path),
+        "-map",
+        "0:v:0",
+        "-c",
+        "copy",
+        "-f",
+        "null",
+        "-progress",
+        "pipe:1",
+        "-nostats",
+        "-",
+    ]
     try:
         done = subprocess.run(command, capture_output=True, timeout=timeout_s)
     except subprocess.TimeoutExpired as exc:
@@ -97,8 +117,12 @@ def scan_container(path: str | Path, timeout_s: float = SCAN_TIMEOUT_S) -> Conta
     width, height = max(((int(s.group(1)), int(s.group(2))) for s in streams), key=lambda size: size[0] * size[1])
     frames = _progress_value(stdout, "frame")
     micros = _progress_value(stdout, "out_time_us")
-    return ContainerScan(width, height, int(frames) if frames and frames.isdigit() else 0,
-                         int(micros) / 1e6 if micros and micros.lstrip("-").isdigit() else 0.0)
+    return ContainerScan(
+        width,
+        height,
+        int(frames) if frames and frames.isdigit() else 0,
+        int(micros) / 1e6 if micros and micros.lstrip("-").isdigit() else 0.0,
+    )
 
 
 def _check_size(width: int, height: int, max_pixels: int) -> None:
@@ -113,8 +137,9 @@ def _span(seconds: float) -> str:
 
 def _check_length(seconds: float, frames: int, max_seconds: float | None) -> None:
     if max_seconds is not None and (seconds > max_seconds or frames > max_seconds * MAX_FPS):
-        raise MediaError("too_long", f"the video lasts {_span(seconds)} ({frames:,} frames), "
-                                     f"over the limit of {_span(max_seconds)}")
+        raise MediaError(
+            "too_long", f"the video lasts {_span(seconds)} ({frames:,} frames), over the limit of {_span(max_seconds)}"
+        )
 
 
 def _frame_rate(header_fps: float, scan: ContainerScan) -> float:
@@ -125,8 +150,9 @@ def _frame_rate(header_fps: float, scan: ContainerScan) -> float:
     return measured if 0 < measured <= MAX_FPS else 25.0
 
 
-def probe_video(path: str | Path, max_pixels: int = DEFAULT_MAX_VIDEO_PIXELS,
-                max_seconds: float | None = None) -> VideoInfo:
+def probe_video(
+    path: str | Path, max_pixels: int = DEFAULT_MAX_VIDEO_PIXELS, max_seconds: float | None = None
+) -> VideoInfo:
     """Check a video file by content, size, length, and that its first frame decodes; MediaError otherwise.
 
     Args:
@@ -167,8 +193,9 @@ def probe_video(path: str | Path, max_pixels: int = DEFAULT_MAX_VIDEO_PIXELS,
         capture.release()
 
 
-def iter_video_frames(path: str | Path, every_n: int = 1, info: VideoInfo | None = None,
-                      max_seconds: float | None = None) -> Iterator[tuple[int, float, np.ndarray]]:
+def iter_video_frames(
+    path: str | Path, every_n: int = 1, info: VideoInfo | None = None, max_seconds: float | None = None
+) -> Iterator[tuple[int, float, np.ndarray]]:
     """(frame index, seconds, RGB frame) for every `every_n`-th frame; decoding skips the rest cheaply.
 
     Args:

@@ -62,8 +62,9 @@ def list_tokens(user_id: int) -> list[ApiToken]:
 @store_call
 def delete_token(user_id: int, token_id: int) -> str | None:
     """Revoke one of the user's tokens; returns its hash, None when the user has no such token."""
-    token_hash = db.session.scalar(sa.select(ApiToken.token_hash).where(ApiToken.id == token_id,
-                                                                        ApiToken.user_id == user_id))
+    token_hash = db.session.scalar(
+        sa.select(ApiToken.token_hash).where(ApiToken.id == token_id, ApiToken.user_id == user_id)
+    )
     if token_hash is None:
         return None
     db.session.execute(sa.delete(ApiToken).where(ApiToken.id == token_id))

@@ -15,10 +15,16 @@ def engine_options(url: str, config) -> dict:
     parsed = make_url(url)
     options: dict = {"pool_pre_ping": True}
     if not (parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:")):
-        options.update(pool_size=config["DB_POOL_SIZE"], max_overflow=config["DB_MAX_OVERFLOW"],
-                       pool_timeout=config["DB_POOL_TIMEOUT_S"])
+        options.update(
+            pool_size=config["DB_POOL_SIZE"],
+            max_overflow=config["DB_MAX_OVERFLOW"],
+            pool_timeout=config["DB_POOL_TIMEOUT_S"],
+        )
     if parsed.get_backend_name() == "mysql":
         read = config["DB_READ_TIMEOUT_S"]
-        options["connect_args"] = {"connect_timeout": config["DB_CONNECT_TIMEOUT_S"], "read_timeout": read,
-                                   "write_timeout": read}
+        options["connect_args"] = {
+            "connect_timeout": config["DB_CONNECT_TIMEOUT_S"],
+            "read_timeout": read,
+            "write_timeout": read,
+        }
     return options

@@ -8,10 +8,17 @@ tries again with a fresh connection) and one of these is raised, the SQLAlchemy 
 from __future__ import annotations
 
 import functools
-from typing import Callable, TypeVar
+from collections.abc import Callable
+from typing import TypeVar
 
-from sqlalchemy.exc import (DataError, DisconnectionError, IntegrityError, InterfaceError, OperationalError,
-                            SQLAlchemyError)
+from sqlalchemy.exc import (
+    DataError,
+    DisconnectionError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    SQLAlchemyError,
+)
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 F = TypeVar("F", bound=Callable)
@@ -45,7 +52,9 @@ def rollback_quietly() -> None:
 
 def translated(exc: SQLAlchemyError) -> StoreError:
     """The store error a SQLAlchemy error stands for (a programming error stays a StoreError: a bug, shown as such)."""
-    kind = StoreUnavailable if isinstance(exc, UNAVAILABLE) else StoreRefused if isinstance(exc, REFUSED) else StoreError
+    kind = (
+        StoreUnavailable if isinstance(exc, UNAVAILABLE) else StoreRefused if isinstance(exc, REFUSED) else StoreError
+    )
     return kind(f"{type(exc).__name__}: {exc}".splitlines()[0][:500])
 
 

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .database import db
 from ..media.urls import mask_url
+from .database import db
 
 SOURCE_KINDS = ("image", "video", "webcam", "camera")
 VERDICTS = ("mask", "no_mask", "incorrect", "unknown")
@@ -29,11 +29,15 @@ UtcDateTime = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariad
 
 def utcnow() -> datetime:
     """Now in UTC without tzinfo: the form every DATETIME column holds."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def iso_utc(value: datetime | None) -> str | None:
-    return None if value is None else value.replace(microsecond=value.microsecond // 1000 * 1000).isoformat(timespec="milliseconds") + "Z"
+    return (
+        None
+        if value is None
+        else value.replace(microsecond=value.microsecond // 1000 * 1000).isoformat(timespec="milliseconds") + "Z"
+    )
 
 
 class Source(db.Model):  # type: ignore[name-defined]  # Flask-SQLAlchemy's db.Model is built at runtime
@@ -58,16 +62,25 @@ class Source(db.Model):  # type: ignore[name-defined]  # Flask-SQLAlchemy's db.M
     camera_heartbeat: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
     def to_dict(self) -> dict:
-        data = {"id": self.id, "kind": self.kind, "name": self.name, "has_url": bool(self.url),
-                "created_at": iso_utc(self.created_at)}
+        data = {
+            "id": self.id,
+            "kind": self.kind,
+            "name": self.name,
+            "has_url": bool(self.url),
+            "created_at": iso_utc(self.created_at),
+        }
         if self.kind == "camera":
             data.update(url_masked=mask_url(self.url), detect_fps=self.detect_fps, camera=self.camera_status())
         return data
 
     def camera_status(self) -> dict:
         """{"state", "error", "since", "enabled"}: the state the camera's worker last reported."""
-        return {"state": self.camera_state or "stopped", "error": self.camera_error,
-                "since": iso_utc(self.camera_state_at), "enabled": bool(self.camera_enabled)}
+        return {
+            "state": self.camera_state or "stopped",
+            "error": self.camera_error,
+            "since": iso_utc(self.camera_state_at),
+            "enabled": bool(self.camera_enabled),
+        }
 
 
 class Sighting(db.Model):  # type: ignore[name-defined]  # Flask-SQLAlchemy's db.Model is built at runtime
@@ -78,9 +91,11 @@ class Sighting(db.Model):  # type: ignore[name-defined]  # Flask-SQLAlchemy's db
     """
 
     __tablename__ = "sightings"
-    __table_args__ = (sa.Index("ix_sightings_source_seen", "source_id", "seen_at"),
-                      sa.UniqueConstraint("job_id", "track_id", name="uq_sightings_job_track"),
-                      sa.UniqueConstraint("spool_key", name="uq_sightings_spool_key"))
+    __table_args__ = (
+        sa.Index("ix_sightings_source_seen", "source_id", "seen_at"),
+        sa.UniqueConstraint("job_id", "track_id", name="uq_sightings_job_track"),
+        sa.UniqueConstraint("spool_key", name="uq_sightings_spool_key"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     source_id: Mapped[int] = mapped_column(sa.ForeignKey("sources.id", ondelete="CASCADE"))
     seen_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
@@ -95,9 +110,15 @@ class Sighting(db.Model):  # type: ignore[name-defined]  # Flask-SQLAlchemy's db
     spool_key: Mapped[str | None] = mapped_column(sa.String(32), nullable=True)
 
     def to_dict(self) -> dict:
-        return {"id": self.id, "source_id": self.source_id, "seen_at": iso_utc(self.seen_at),
-                "ended_at": iso_utc(self.ended_at), "verdict": self.verdict,
-                "confidence": round(self.confidence, 4), "frames_seen": self.frames_seen}
+        return {
+            "id": self.id,
+            "source_id": self.source_id,
+            "seen_at": iso_utc(self.seen_at),
+            "ended_at": iso_utc(self.ended_at),
+            "verdict": self.verdict,
+            "confidence": round(self.confidence, 4),
+            "frames_seen": self.frames_seen,
+        }
 
 
 def new_job_id() -> str:
@@ -125,12 +146,20 @@ class Job(db.Model):  # type: ignore[name-defined]  # Flask-SQLAlchemy's db.Mode
 
     def to_dict(self) -> dict:
         done = self.status == "done"
-        return {"id": self.id, "kind": self.kind, "status": self.status, "progress": round(self.progress, 4),
-                "error": self.error, "source_id": self.source_id, "attempts": self.attempts or 0,
-                "created_at": iso_utc(self.created_at),
-                "started_at": iso_utc(self.started_at), "finished_at": iso_utc(self.finished_at),
-                "video_url": f"/api/jobs/{self.id}/video" if done and self.output_path else None,
-                "results_url": f"/api/jobs/{self.id}/results" if done and self.result_path else None}
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "status": self.status,
+            "progress": round(self.progress, 4),
+            "error": self.error,
+            "source_id": self.source_id,
+            "attempts": self.attempts or 0,
+            "created_at": iso_utc(self.created_at),
+            "started_at": iso_utc(self.started_at),
+            "finished_at": iso_utc(self.finished_at),
+            "video_url": f"/api/jobs/{self.id}/video" if done and self.output_path else None,
+            "results_url": f"/api/jobs/{self.id}/results" if done and self.result_path else None,
+        }
 
 
 class User(db.Model):  # type: ignore[name-defined]  # Flask-SQLAlchemy's db.Model is built at runtime
@@ -145,8 +174,13 @@ class User(db.Model):  # type: ignore[name-defined]  # Flask-SQLAlchemy's db.Mod
     last_login_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
     def to_dict(self) -> dict:
-        return {"id": self.id, "username": self.username, "is_admin": bool(self.is_admin),
-                "created_at": iso_utc(self.created_at), "last_login_at": iso_utc(self.last_login_at)}
+        return {
+            "id": self.id,
+            "username": self.username,
+            "is_admin": bool(self.is_admin),
+            "created_at": iso_utc(self.created_at),
+            "last_login_at": iso_utc(self.last_login_at),
+        }
 
 
 class ApiToken(db.Model):  # type: ignore[name-defined]  # Flask-SQLAlchemy's db.Model is built at runtime
@@ -163,8 +197,14 @@ class ApiToken(db.Model):  # type: ignore[name-defined]  # Flask-SQLAlchemy's db
     last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
     def to_dict(self) -> dict:
-        return {"id": self.id, "name": self.name, "prefix": self.prefix, "scope": self.scope,
-                "created_at": iso_utc(self.created_at), "last_used_at": iso_utc(self.last_used_at)}
+        return {
+            "id": self.id,
+            "name": self.name,
+            "prefix": self.prefix,
+            "scope": self.scope,
+            "created_at": iso_utc(self.created_at),
+            "last_used_at": iso_utc(self.last_used_at),
+        }
 
 
 class LoginSession(db.Model):  # type: ignore[name-defined]  # Flask-SQLAlchemy's db.Model is built at runtime

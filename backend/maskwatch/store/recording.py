@@ -28,9 +28,9 @@ import atexit
 import logging
 import sqlite3
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 from flask import Flask, current_app
 
@@ -61,10 +61,14 @@ class SightingRecorder:
 
     def __init__(self, app: Flask, spool: SightingSpool | None = None, interval_s: float | None = None):
         self.app = app
-        self.spool = spool if spool is not None else SightingSpool(Path(app.instance_path) / SPOOL_FILE,
-                                                                  app.config["SPOOL_MAX_ROWS"])
-        self.flusher = SpoolFlusher(self.spool, self._flush_in_app,
-                                    app.config["SPOOL_FLUSH_S"] if interval_s is None else interval_s)
+        self.spool = (
+            spool
+            if spool is not None
+            else SightingSpool(Path(app.instance_path) / SPOOL_FILE, app.config["SPOOL_MAX_ROWS"])
+        )
+        self.flusher = SpoolFlusher(
+            self.spool, self._flush_in_app, app.config["SPOOL_FLUSH_S"] if interval_s is None else interval_s
+        )
         self._flushing = threading.Lock()
 
     def record(self, source: SourceRef, people: Iterable, keys: Iterable[str | None] | None = None) -> Recorded:
@@ -91,8 +95,9 @@ class SightingRecorder:
             except StoreError as exc:
                 log.warning("the database is unreachable, %d sightings go to the spool: %s", len(people), exc)
         try:
-            waiting = self.spool.put((SpooledSighting.of(source, person, key) for person, key in zip(people, keys)),
-                                     ending=ending)
+            waiting = self.spool.put(
+                (SpooledSighting.of(source, person, key) for person, key in zip(people, keys)), ending=ending
+            )
         except sqlite3.Error:  # the instance disk is full or gone too: say so loudly, keep the live loop going
             log.exception("sighting spool: %d sightings lost, the spool file cannot be written", len(people))
             return Recorded(0, 0, source.source_id)
@@ -104,8 +109,9 @@ class SightingRecorder:
         stale_s: how long without a checkpoint before another process may take them for a dead owner's.
         Never raises: a spool file that cannot be written is logged, and the stream goes on."""
         try:
-            self.spool.checkpoint(session, [SpooledSighting.of(source, person, key) for key, person in people.items()],
-                                  stale_s)
+            self.spool.checkpoint(
+                session, [SpooledSighting.of(source, person, key) for key, person in people.items()], stale_s
+            )
         except sqlite3.Error:
             log.exception("sighting spool: %d people in view could not be checkpointed", len(people))
 

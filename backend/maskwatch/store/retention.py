@@ -39,6 +39,7 @@ def delete_finished_jobs_before(cutoff: datetime) -> tuple[int, list[str]]:
 @store_call
 def unfinished_job_paths() -> set[str]:
     """Files that queued or running jobs still need."""
-    rows = db.session.execute(sa.select(Job.input_path, Job.output_path, Job.result_path)
-                              .where(Job.status.not_in(FINISHED)))
+    rows = db.session.execute(
+        sa.select(Job.input_path, Job.output_path, Job.result_path).where(Job.status.not_in(FINISHED))
+    )
     return {p for row in rows for p in row if p}

@@ -34,11 +34,11 @@ import sqlite3
 import threading
 import time
 import uuid
+from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Callable, Iterable
 
 log = logging.getLogger(__name__)
 SPOOL_FILE = "spool.sqlite3"
@@ -118,21 +118,44 @@ class SpooledSighting:
     frames_seen: int
 
     @classmethod
-    def of(cls, source: SourceRef, person, key: str | None = None) -> "SpooledSighting":
+    def of(cls, source: SourceRef, person, key: str | None = None) -> SpooledSighting:
         """From anything with seen_at, ended_at, verdict, confidence, frames_seen (tracking.PersonSighting);
         key: its spool_key (at most 32 characters), default a random one."""
-        return cls(key or uuid.uuid4().hex, source, person.seen_at, person.ended_at, person.verdict,
-                   float(person.confidence), int(person.frames_seen))
+        return cls(
+            key or uuid.uuid4().hex,
+            source,
+            person.seen_at,
+            person.ended_at,
+            person.verdict,
+            float(person.confidence),
+            int(person.frames_seen),
+        )
 
     def _values(self) -> tuple:
-        return (self.spool_key, self.source.source_id, self.source.kind, self.source.name, self.seen_at.isoformat(),
-                self.ended_at.isoformat(), self.verdict, self.confidence, self.frames_seen)
+        return (
+            self.spool_key,
+            self.source.source_id,
+            self.source.kind,
+            self.source.name,
+            self.seen_at.isoformat(),
+            self.ended_at.isoformat(),
+            self.verdict,
+            self.confidence,
+            self.frames_seen,
+        )
 
     @classmethod
-    def _from_values(cls, row) -> "SpooledSighting":
+    def _from_values(cls, row) -> SpooledSighting:
         key, source_id, kind, name, seen_at, ended_at, verdict, confidence, frames_seen = row
-        return cls(key, SourceRef(source_id, kind, name), datetime.fromisoformat(seen_at),
-                   datetime.fromisoformat(ended_at), verdict, confidence, frames_seen)
+        return cls(
+            key,
+            SourceRef(source_id, kind, name),
+            datetime.fromisoformat(seen_at),
+            datetime.fromisoformat(ended_at),
+            verdict,
+            confidence,
+            frames_seen,
+        )
 
 
 def process_alive(pid: int) -> bool:
@@ -195,8 +218,9 @@ class SightingSpool:
         if not values:
             return 0
         with self._transaction():
-            self._db.executemany(f"INSERT INTO sightings ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) {_NEWER_WINS}",
-                                 values)
+            self._db.executemany(
+                f"INSERT INTO sightings ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) {_NEWER_WINS}", values
+            )
             self._db.executemany("DELETE FROM open_tracks WHERE spool_key = ?", ended)
             excess = self._trim()
         if excess > 0:
@@ -207,8 +231,9 @@ class SightingSpool:
         """Inside a transaction: drop the oldest rows beyond max_rows, counted; returns how many."""
         excess = self._counter("rows") - self.max_rows
         if excess > 0:
-            self._db.execute("DELETE FROM sightings WHERE seq IN (SELECT seq FROM sightings ORDER BY seq LIMIT ?)",
-                             (excess,))
+            self._db.execute(
+                "DELETE FROM sightings WHERE seq IN (SELECT seq FROM sightings ORDER BY seq LIMIT ?)", (excess,)
+            )
             self._db.execute("UPDATE counters SET value = value + ? WHERE name = 'dropped'", (excess,))
         return excess
 
@@ -224,8 +249,11 @@ class SightingSpool:
         values = [(session, *self._owner(), now, float(stale_s), *row._values()) for row in rows]
         with self._transaction():
             self._db.execute("DELETE FROM open_tracks WHERE session = ?", (session,))
-            self._db.executemany(f"INSERT OR REPLACE INTO open_tracks (session, owner_host, owner_pid, owner_token, "
-                                 f"checkpoint_at, stale_s, {_COLUMNS}) VALUES ({', '.join('?' * 15)})", values)
+            self._db.executemany(
+                f"INSERT OR REPLACE INTO open_tracks (session, owner_host, owner_pid, owner_token, "
+                f"checkpoint_at, stale_s, {_COLUMNS}) VALUES ({', '.join('?' * 15)})",
+                values,
+            )
 
     def end_open(self, keys: Iterable[str]) -> None:
         """These open tracks ended and were written to the database."""
@@ -248,8 +276,9 @@ class SightingSpool:
     def open_elsewhere(self) -> int:
         """Open tracks of other owners (whose end this process may have to write, should they die)."""
         with self._lock:
-            return int(self._db.execute(f"SELECT COUNT(*) FROM open_tracks WHERE NOT ({_OWNER})",
-                                        self._owner()).fetchone()[0])
+            return int(
+                self._db.execute(f"SELECT COUNT(*) FROM open_tracks WHERE NOT ({_OWNER})", self._owner()).fetchone()[0]
+            )
 
     def pending(self) -> bool:
         """Rows wait, or other owners have open tracks (to write should those owners die)."""
@@ -267,13 +296,19 @@ class SightingSpool:
             gone = self._orphans()
             promoted = 0
             for owner in gone:
-                self._db.execute(f"INSERT INTO sightings ({_COLUMNS}) SELECT {_COLUMNS} FROM open_tracks "
-                                 f"WHERE {_OWNER} ORDER BY seen_at {_NEWER_WINS}", owner)
+                self._db.execute(
+                    f"INSERT INTO sightings ({_COLUMNS}) SELECT {_COLUMNS} FROM open_tracks "
+                    f"WHERE {_OWNER} ORDER BY seen_at {_NEWER_WINS}",
+                    owner,
+                )
                 promoted += self._db.execute(f"DELETE FROM open_tracks WHERE {_OWNER}", owner).rowcount
             excess = self._trim()
         if promoted:
-            log.warning("sighting spool: %d people in view of %d stopped processes are counted as of their last "
-                        "checkpoint", promoted, len(gone))
+            log.warning(
+                "sighting spool: %d people in view of %d stopped processes are counted as of their last checkpoint",
+                promoted,
+                len(gone),
+            )
         if excess > 0:
             log.warning("sighting spool full (%d rows): dropped the %d oldest", self.max_rows, excess)
         return promoted
@@ -281,8 +316,10 @@ class SightingSpool:
     def _orphans(self) -> list[tuple[str, int, str]]:
         """(host, pid, token) of each owner of open tracks that is gone; the caller holds the lock."""
         mine, now = self._owner(), self.clock()
-        owners = self._db.execute("SELECT owner_host, owner_pid, owner_token, MAX(checkpoint_at + stale_s) "
-                                  "FROM open_tracks GROUP BY owner_host, owner_pid, owner_token").fetchall()
+        owners = self._db.execute(
+            "SELECT owner_host, owner_pid, owner_token, MAX(checkpoint_at + stale_s) "
+            "FROM open_tracks GROUP BY owner_host, owner_pid, owner_token"
+        ).fetchall()
         gone = []
         for host, pid, token, fresh_until in owners:
             if (host, pid, token) == mine:
@@ -336,8 +373,9 @@ class SpoolFlusher:
         flusher = SpoolFlusher(spool, flush, 5.0); flusher.start(); ...; flusher.stop()
     """
 
-    def __init__(self, spool: SightingSpool, flush: Callable[[], int], interval_s: float = 5.0,
-                 min_retry_s: float = 1.0):
+    def __init__(
+        self, spool: SightingSpool, flush: Callable[[], int], interval_s: float = 5.0, min_retry_s: float = 1.0
+    ):
         self.spool, self.flush = spool, flush
         self.interval_s, self.min_retry_s = max(0.05, float(interval_s)), min(min_retry_s, interval_s)
         self._lock = threading.Lock()

@@ -7,7 +7,7 @@ Only (seen_at, verdict) of the range is read.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from .errors import store_call
@@ -17,8 +17,9 @@ from .queries import SightingFilter, seen_times_by_verdict, verdict_counts
 
 def local_range_to_utc(start: date, end: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
     """Naive-UTC [start 00:00, day after end 00:00) of local dates start..end (inclusive)."""
+
     def to_utc(d: date) -> datetime:
-        return datetime.combine(d, time(), tz).astimezone(timezone.utc).replace(tzinfo=None)
+        return datetime.combine(d, time(), tz).astimezone(UTC).replace(tzinfo=None)
 
     return to_utc(start), to_utc(end + timedelta(days=1))
 
@@ -33,7 +34,7 @@ def daily_counts(source_id: int | None, start: date, end: date, tz: ZoneInfo) ->
     first, last = local_range_to_utc(start, end, tz)
     days = {start + timedelta(days=i): _empty_counts() for i in range((end - start).days + 1)}
     for seen_at, verdict in seen_times_by_verdict(SightingFilter(source_id, first, last)):
-        day = seen_at.replace(tzinfo=timezone.utc).astimezone(tz).date()
+        day = seen_at.replace(tzinfo=UTC).astimezone(tz).date()
         if day in days:
             days[day][verdict] += 1
     return [{"date": d.isoformat(), "total": sum(c.values()), **c} for d, c in days.items()]
@@ -44,13 +45,13 @@ def hourly_counts(source_id: int | None, start: date, end: date, tz: ZoneInfo) -
     """One entry per local hour of start..end: {"hour": ISO start with offset, "total", counts...}."""
     first, last = local_range_to_utc(start, end, tz)
     hours: dict[datetime, dict[str, int]] = {}
-    cursor = first.replace(tzinfo=timezone.utc)
-    while cursor < last.replace(tzinfo=timezone.utc):  # UTC steps from local midnight: 23/25-hour days work
+    cursor = first.replace(tzinfo=UTC)
+    while cursor < last.replace(tzinfo=UTC):  # UTC steps from local midnight: 23/25-hour days work
         hours[cursor] = _empty_counts()
         cursor += timedelta(hours=1)
     for seen_at, verdict in seen_times_by_verdict(SightingFilter(source_id, first, last)):
-        local = seen_at.replace(tzinfo=timezone.utc).astimezone(tz)
-        bucket = local.replace(minute=0, second=0, microsecond=0).astimezone(timezone.utc)
+        local = seen_at.replace(tzinfo=UTC).astimezone(tz)
+        bucket = local.replace(minute=0, second=0, microsecond=0).astimezone(UTC)
         if bucket in hours:
             hours[bucket][verdict] += 1
     return [{"hour": h.astimezone(tz).isoformat(), "total": sum(c.values()), **c} for h, c in hours.items()]
@@ -65,5 +66,8 @@ def summary(source_id: int | None, start: date | None, end: date | None, tz: Zon
         first, last = (first if start else None), (last if end else None)
     counts = verdict_counts(SightingFilter(source_id, first, last))
     total = sum(counts.values())
-    return {"total": total, "counts": counts,
-            "shares": {v: (round(n / total, 4) if total else 0.0) for v, n in counts.items()}}
+    return {
+        "total": total,
+        "counts": counts,
+        "shares": {v: (round(n / total, 4) if total else 0.0) for v, n in counts.items()},
+    }

@@ -19,8 +19,13 @@ def geometric(crop: np.ndarray, rng: np.random.Generator, out_size: int) -> np.n
     scale = rng.uniform(0.85, 1.2) * out_size / size
     matrix = cv2.getRotationMatrix2D((size / 2, size / 2), angle, scale)
     matrix[:, 2] += (out_size - size) / 2 + rng.uniform(-0.07, 0.07, 2) * out_size
-    return cv2.warpAffine(np.ascontiguousarray(crop), matrix, (out_size, out_size),
-                          flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return cv2.warpAffine(
+        np.ascontiguousarray(crop),
+        matrix,
+        (out_size, out_size),
+        flags=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_REPLICATE,
+    )
 
 
 def photometric(crop: np.ndarray, rng: np.random.Generator) -> np.ndarray:

@@ -49,9 +49,15 @@ def reliability_bins(probs: np.ndarray, labels: np.ndarray, bins: int = 10) -> l
         low, high = k / bins, (k + 1) / bins
         inside = (confidence >= low) & ((confidence < high) if k < bins - 1 else (confidence <= high))
         n = int(inside.sum())
-        out.append({"low": low, "high": high, "n": n,
-                    "confidence": float(confidence[inside].mean()) if n else None,
-                    "accuracy": float(correct[inside].mean()) if n else None})
+        out.append(
+            {
+                "low": low,
+                "high": high,
+                "n": n,
+                "confidence": float(confidence[inside].mean()) if n else None,
+                "accuracy": float(correct[inside].mean()) if n else None,
+            }
+        )
     return out
 
 
@@ -61,8 +67,17 @@ def expected_calibration_error(probs: np.ndarray, labels: np.ndarray, bins: int 
     Example: expected_calibration_error(np.array([[0.9, 0.1]] * 10), np.array([0] * 9 + [1])) == 0.0
     """
     total = len(labels)
-    return float(sum(b["n"] / total * abs(b["accuracy"] - b["confidence"])
-                     for b in reliability_bins(probs, labels, bins) if b["n"])) if total else 0.0
+    return (
+        float(
+            sum(
+                b["n"] / total * abs(b["accuracy"] - b["confidence"])
+                for b in reliability_bins(probs, labels, bins)
+                if b["n"]
+            )
+        )
+        if total
+        else 0.0
+    )
 
 
 def unknown_threshold(probs: np.ndarray, labels: np.ndarray, min_accuracy: float = 0.9) -> float:
@@ -128,8 +143,14 @@ def plot_reliability(bins: list[dict], path, title: str = "Reliability") -> None
 
     fig, ax = plt.subplots(figsize=(4, 4))
     filled = [b for b in bins if b["n"]]
-    ax.bar([(b["low"] + b["high"]) / 2 for b in filled], [b["accuracy"] for b in filled],
-           width=1 / len(bins), edgecolor="black", alpha=0.7, label="accuracy")
+    ax.bar(
+        [(b["low"] + b["high"]) / 2 for b in filled],
+        [b["accuracy"] for b in filled],
+        width=1 / len(bins),
+        edgecolor="black",
+        alpha=0.7,
+        label="accuracy",
+    )
     ax.plot([0, 1], [0, 1], "k--", label="perfect calibration")
     ax.set(xlabel="confidence", ylabel="accuracy", title=title, xlim=(0, 1), ylim=(0, 1))
     ax.legend(loc="upper left")

@@ -27,7 +27,12 @@ from .scenes import in_test_split, load_scenes, scene_splits
 
 CROP_SET_LABELS = {"with_mask": "mask", "without_mask": "no_mask"}
 SYNTH_LABELS = {"correct": "mask", "nose_uncovered": "incorrect", "chin": "incorrect"}
-MASKEDFACENET_LABELS = {"correct": "mask", "chin_uncovered": "mask", "nose_uncovered": "incorrect", "chin_only": "incorrect"}
+MASKEDFACENET_LABELS = {
+    "correct": "mask",
+    "chin_uncovered": "mask",
+    "nose_uncovered": "incorrect",
+    "chin_only": "incorrect",
+}
 SCENE_VAL_SHARE = 0.15
 VAL_SHARE = 0.1
 STORE_SIZE = 112
@@ -42,10 +47,10 @@ class CropTable:
     sizes: np.ndarray  # (N,) float face size sqrt(w*h) in the original image
     groups: np.ndarray  # (N,) str: crops sharing a key must stay on one side of any split (scene, original face)
 
-    def select(self, mask: np.ndarray) -> "CropTable":
+    def select(self, mask: np.ndarray) -> CropTable:
         return CropTable(*(getattr(self, f.name)[mask] for f in fields(self)))
 
-    def where(self, split: str | None = None, source: str | None = None) -> "CropTable":
+    def where(self, split: str | None = None, source: str | None = None) -> CropTable:
         keep = np.ones(len(self.labels), bool)
         if split:
             keep &= self.splits == split
@@ -60,12 +65,12 @@ class CropTable:
         np.savez(path, **{f.name: getattr(self, f.name) for f in fields(self)})
 
     @classmethod
-    def load(cls, path: Path) -> "CropTable":
+    def load(cls, path: Path) -> CropTable:
         data = np.load(path)
         return cls(*(data[f.name] for f in fields(cls)))
 
     @classmethod
-    def concat(cls, tables: list["CropTable"]) -> "CropTable":
+    def concat(cls, tables: list[CropTable]) -> CropTable:
         return cls(*(np.concatenate([getattr(t, f.name) for t in tables]) for f in fields(cls)))
 
 
@@ -77,11 +82,23 @@ def _read_rgb(path: Path) -> np.ndarray | None:
 def _table(rows: list[tuple[np.ndarray, str, str, str, float, str]]) -> CropTable:
     """rows of (crop, label name, source, split, face size, group key)."""
     if not rows:
-        return CropTable(np.zeros((0, STORE_SIZE, STORE_SIZE, 3), np.uint8), np.zeros(0, np.int64),
-                         np.zeros(0, "<U16"), np.zeros(0, "<U8"), np.zeros(0, np.float32), np.zeros(0, "<U32"))
+        return CropTable(
+            np.zeros((0, STORE_SIZE, STORE_SIZE, 3), np.uint8),
+            np.zeros(0, np.int64),
+            np.zeros(0, "<U16"),
+            np.zeros(0, "<U8"),
+            np.zeros(0, np.float32),
+            np.zeros(0, "<U32"),
+        )
     images, labels, sources, splits, sizes, groups = zip(*rows)
-    return CropTable(np.stack(images), np.array([LABELS.index(label) for label in labels]), np.array(sources),
-                     np.array(splits), np.array(sizes, np.float32), np.array(groups))
+    return CropTable(
+        np.stack(images),
+        np.array([LABELS.index(label) for label in labels]),
+        np.array(sources),
+        np.array(splits),
+        np.array(sizes, np.float32),
+        np.array(groups),
+    )
 
 
 def scene_crops(root: Path, size: int = STORE_SIZE) -> CropTable:
@@ -97,8 +114,9 @@ def scene_crops(root: Path, size: int = STORE_SIZE) -> CropTable:
     return _table(rows)
 
 
-def folder_crops(root: Path, source: str, split_for, size: int = STORE_SIZE,
-                 folders: dict[str, str] = CROP_SET_LABELS) -> CropTable:
+def folder_crops(
+    root: Path, source: str, split_for, size: int = STORE_SIZE, folders: dict[str, str] = CROP_SET_LABELS
+) -> CropTable:
     """Crop-set images are already faces: the whole image is the face box."""
     rows = []
     for folder, label in folders.items():
@@ -107,8 +125,16 @@ def folder_crops(root: Path, source: str, split_for, size: int = STORE_SIZE,
             if image is None:
                 continue
             h, w = image.shape[:2]
-            rows.append((crop_face(image, (0, 0, w, h), size, 0.0), label, source, split_for(path.name),
-                         float(np.sqrt(h * w)), path.name))
+            rows.append(
+                (
+                    crop_face(image, (0, 0, w, h), size, 0.0),
+                    label,
+                    source,
+                    split_for(path.name),
+                    float(np.sqrt(h * w)),
+                    path.name,
+                )
+            )
     return _table(rows)
 
 
@@ -123,8 +149,16 @@ def synth_crops(manifests: list[Path], size: int = STORE_SIZE) -> CropTable:
             if image is None:
                 continue
             h, w = image.shape[:2]
-            rows.append((crop_face(image, (0, 0, w, h), size, 0.0), SYNTH_LABELS[row["placement"]], "synth", "train",
-                         float(np.sqrt(h * w)), Path(row["source"]).name))
+            rows.append(
+                (
+                    crop_face(image, (0, 0, w, h), size, 0.0),
+                    SYNTH_LABELS[row["placement"]],
+                    "synth",
+                    "train",
+                    float(np.sqrt(h * w)),
+                    Path(row["source"]).name,
+                )
+            )
     return _table(rows)
 
 
@@ -140,9 +174,14 @@ def build_crop_table(data_root: Path, synth_manifests: list[Path] = ()) -> CropT
         folder_crops(data_root / "faces-chandrikadeb7", "chandrikadeb7", lambda name: "xsource"),
     ]
     if (data_root / "maskedfacenet").exists():
-        tables.append(folder_crops(data_root / "maskedfacenet", "maskedfacenet",
-                                   lambda name: "synth_val" if in_test_split(name, VAL_SHARE) else "train",
-                                   folders=MASKEDFACENET_LABELS))
+        tables.append(
+            folder_crops(
+                data_root / "maskedfacenet",
+                "maskedfacenet",
+                lambda name: "synth_val" if in_test_split(name, VAL_SHARE) else "train",
+                folders=MASKEDFACENET_LABELS,
+            )
+        )
     existing = [Path(m) for m in synth_manifests if Path(m).exists()]
     if existing:
         tables.append(synth_crops(existing))

@@ -59,7 +59,9 @@ def isotonic(values: list[float], weights: list[int]) -> list[float]:
     return [mean for mean, _, count in blocks for _ in range(count)]
 
 
-def detail_threshold(details: np.ndarray, right: np.ndarray, min_accuracy: float, bins: int = 20) -> tuple[float, list[dict]]:
+def detail_threshold(
+    details: np.ndarray, right: np.ndarray, min_accuracy: float, bins: int = 20
+) -> tuple[float, list[dict]]:
     """Faces binned by detail (equal counts), their accuracy made non-decreasing in detail (isotonic:
     more detail never judges worse, whatever the noise of one bin); the threshold is the lower edge of
     the first bin that reaches min_accuracy (0: the first does; inf: none does)."""
@@ -67,8 +69,14 @@ def detail_threshold(details: np.ndarray, right: np.ndarray, min_accuracy: float
     table = []
     for chunk in np.array_split(order, bins):
         if len(chunk):
-            table.append({"low": float(details[chunk].min()), "high": float(details[chunk].max()),
-                          "n": int(len(chunk)), "accuracy": float(right[chunk].mean())})
+            table.append(
+                {
+                    "low": float(details[chunk].min()),
+                    "high": float(details[chunk].max()),
+                    "n": int(len(chunk)),
+                    "accuracy": float(right[chunk].mean()),
+                }
+            )
     for row, smooth in zip(table, isotonic([r["accuracy"] for r in table], [r["n"] for r in table])):
         row["accuracy_isotonic"] = smooth
     reaching = [i for i, row in enumerate(table) if row["accuracy_isotonic"] >= min_accuracy]
@@ -94,14 +102,22 @@ def main(argv=None) -> dict:
     saved["min_detail"] = threshold
     torch.save(saved, args.model)
     sharp = details[blurs == 0]
-    result = {"model": str(args.model), "validation_scenes": len(scenes), "faces": int(len(sharp)),
-              "blur_sigmas": list(BLUR_SIGMAS), "min_accuracy": args.min_accuracy, "min_detail": threshold,
-              "unknown_share_unblurred": float((sharp < threshold).mean()) if len(sharp) else None,
-              "unknown_share_all": float((details < threshold).mean()) if len(details) else None,
-              "accuracy_judged": float(right[details >= threshold].mean()) if (details >= threshold).any() else None,
-              "accuracy_by_blur": {str(b): float(right[blurs == b].mean()) for b in BLUR_SIGMAS if (blurs == b).any()},
-              "unknown_share_by_blur": {str(b): float((details[blurs == b] < threshold).mean()) for b in BLUR_SIGMAS if (blurs == b).any()},
-              "bins": table}
+    result = {
+        "model": str(args.model),
+        "validation_scenes": len(scenes),
+        "faces": int(len(sharp)),
+        "blur_sigmas": list(BLUR_SIGMAS),
+        "min_accuracy": args.min_accuracy,
+        "min_detail": threshold,
+        "unknown_share_unblurred": float((sharp < threshold).mean()) if len(sharp) else None,
+        "unknown_share_all": float((details < threshold).mean()) if len(details) else None,
+        "accuracy_judged": float(right[details >= threshold].mean()) if (details >= threshold).any() else None,
+        "accuracy_by_blur": {str(b): float(right[blurs == b].mean()) for b in BLUR_SIGMAS if (blurs == b).any()},
+        "unknown_share_by_blur": {
+            str(b): float((details[blurs == b] < threshold).mean()) for b in BLUR_SIGMAS if (blurs == b).any()
+        },
+        "bins": table,
+    }
     Path(args.results).parent.mkdir(parents=True, exist_ok=True)
     Path(args.results).write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps({k: v for k, v in result.items() if k != "bins"}))

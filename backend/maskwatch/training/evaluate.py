@@ -24,9 +24,13 @@ from .crop_sets import CropTable, build_crop_table
 from .metrics import classification_report, detection_report, format_report, plot_confusion, plot_roc
 from .scenes import load_scenes, split_scenes
 
-CROP_PARTS = {"scenes-test": {"split": "test"}, "scenes-val": {"split": "val", "source": "scenes"},
-              "faces-12k-val": {"split": "val", "source": "faces-12k"}, "chandrikadeb7-xsource": {"split": "xsource"},
-              "maskedfacenet-synth-val": {"split": "synth_val"}}
+CROP_PARTS = {
+    "scenes-test": {"split": "test"},
+    "scenes-val": {"split": "val", "source": "scenes"},
+    "faces-12k-val": {"split": "val", "source": "faces-12k"},
+    "chandrikadeb7-xsource": {"split": "xsource"},
+    "maskedfacenet-synth-val": {"split": "synth_val"},
+}
 SIZE_EDGES = (0, 16, 32, 64, np.inf)
 
 
@@ -43,7 +47,10 @@ def accuracy_by_size(table: CropTable, probs: np.ndarray) -> dict:
     for low, high in zip(SIZE_EDGES[:-1], SIZE_EDGES[1:]):
         keep = (table.sizes >= low) & (table.sizes < high)
         name = f"{int(low)}-{int(high)}" if np.isfinite(high) else f">={int(low)}"
-        out[name] = {"n": int(keep.sum()), "accuracy": float((probs[keep].argmax(1) == table.labels[keep]).mean()) if keep.any() else None}
+        out[name] = {
+            "n": int(keep.sum()),
+            "accuracy": float((probs[keep].argmax(1) == table.labels[keep]).mean()) if keep.any() else None,
+        }
     return out
 
 
@@ -53,8 +60,11 @@ def judged_report(classifier: MaskClassifier, labels: np.ndarray, probs: np.ndar
     verdicts = [classifier.verdict(p)[0] for p in probs]
     judged = np.array([v != UNKNOWN for v in verdicts])
     right = probs.argmax(1) == labels
-    return {"ece": expected_calibration_error(probs, labels), "unknown_share": float(1 - judged.mean()),
-            "judged_accuracy": float(right[judged].mean()) if judged.any() else None}
+    return {
+        "ece": expected_calibration_error(probs, labels),
+        "unknown_share": float(1 - judged.mean()),
+        "judged_accuracy": float(right[judged].mean()) if judged.any() else None,
+    }
 
 
 def evaluate_crops(classifier: MaskClassifier, table: CropTable, plots: Path | None) -> dict:
@@ -68,15 +78,18 @@ def evaluate_crops(classifier: MaskClassifier, table: CropTable, plots: Path | N
         if not len(part):
             continue
         crops = [resize_for_eval(c, classifier.input_size) for c in part.images]
-        probs = np.concatenate([classifier.predict_crops(crops[i:i + 256]) for i in range(0, len(crops), 256)])
+        probs = np.concatenate([classifier.predict_crops(crops[i : i + 256]) for i in range(0, len(crops), 256)])
         report = classification_report(part.labels, probs, list(LABELS))
         report["two_class_accuracy"] = two_class_accuracy(part.labels, probs)
         report["accuracy_by_face_size"] = accuracy_by_size(part, probs)
         report.update(judged_report(classifier, part.labels, probs))
         results[name] = report
         if plots:
-            plot_reliability(reliability_bins(probs, part.labels), plots / f"reliability_{name}.png",
-                             title=f"Reliability, {name} (ECE {report['ece']:.3f})")
+            plot_reliability(
+                reliability_bins(probs, part.labels),
+                plots / f"reliability_{name}.png",
+                title=f"Reliability, {name} (ECE {report['ece']:.3f})",
+            )
             plot_roc(part.labels, probs, list(LABELS), plots / f"roc_{name}.png", title=f"ROC, {name}")
             plot_confusion(report["confusion"], list(LABELS), plots / f"confusion_{name}.png", title=name)
     return results
@@ -91,12 +104,16 @@ def detect_scenes(detector: MaskDetector, scenes) -> tuple[list[dict], list[floa
         started = time.perf_counter()
         detections = detector.detect(image)
         times.append((time.perf_counter() - started) * 1000)
-        predictions.append({
-            "boxes": np.array([d.box for d in detections], np.float32).reshape(-1, 4),
-            "scores": np.array([d.face.score for d in detections], np.float32),
-            "labels": [d.top_label for d in detections],
-            "class_scores": np.array([d.face.score * d.probs.get(d.top_label, d.score) for d in detections], np.float32),
-        })
+        predictions.append(
+            {
+                "boxes": np.array([d.box for d in detections], np.float32).reshape(-1, 4),
+                "scores": np.array([d.face.score for d in detections], np.float32),
+                "labels": [d.top_label for d in detections],
+                "class_scores": np.array(
+                    [d.face.score * d.probs.get(d.top_label, d.score) for d in detections], np.float32
+                ),
+            }
+        )
     return predictions, times
 
 
@@ -123,16 +140,27 @@ def main(argv=None) -> dict:
         table = CropTable.load(cache) if cache.exists() else build_crop_table(Path(args.data))
         results["crops"] = evaluate_crops(classifier, table, out / "plots" if args.plots else None)
         for name, report in results["crops"].items():
-            print(f"== crops: {name}\n{format_report(report)}\ntwo-class accuracy: {report['two_class_accuracy']}", flush=True)
+            print(
+                f"== crops: {name}\n{format_report(report)}\ntwo-class accuracy: {report['two_class_accuracy']}",
+                flush=True,
+            )
 
     if not args.skip_scenes:
         _, test = split_scenes(load_scenes(Path(args.data) / "kaggle-scenes-train"))
         mtcnn_dir = None if args.stock_mtcnn else default_mtcnn_dir()
-        faces = MtcnnFaceDetector(min_face_size=args.min_face_size, min_score=args.min_score,
-                                  upscale_below=args.upscale_below, weights_dir=mtcnn_dir)
+        faces = MtcnnFaceDetector(
+            min_face_size=args.min_face_size,
+            min_score=args.min_score,
+            upscale_below=args.upscale_below,
+            weights_dir=mtcnn_dir,
+        )
         report = evaluate_scenes(MaskDetector(faces, classifier), test)
-        report["detector"] = {"min_face_size": args.min_face_size, "min_score": args.min_score,
-                              "upscale_below": args.upscale_below, "tuned_nets": faces.weights_loaded}
+        report["detector"] = {
+            "min_face_size": args.min_face_size,
+            "min_score": args.min_score,
+            "upscale_below": args.upscale_below,
+            "tuned_nets": faces.weights_loaded,
+        }
         results["scenes"] = report
         print(f"== scenes ({len(test)} held-out images)\n{format_report(report)}", flush=True)
 

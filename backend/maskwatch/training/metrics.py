@@ -10,9 +10,9 @@ dicts and None so they serialise to JSON as they are.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Sequence
 
 import numpy as np
 
@@ -22,6 +22,7 @@ DETECTION_CLASSES = ("mask", "no_mask", "incorrect")
 
 
 # --------------------------------------------------------------------------------------- detection
+
 
 def _as_boxes(boxes) -> np.ndarray:
     return np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
@@ -170,8 +171,11 @@ def recall_by_size(ground_truths, matched_gt) -> dict[str, dict]:
     if len(ground_truths) != len(matched_gt):
         raise ValueError(f"{len(ground_truths)} ground-truth images but {len(matched_gt)} matched arrays")
     sizes = np.concatenate([face_size(g) for g in ground_truths]) if len(ground_truths) else np.zeros(0)
-    hits = (np.concatenate([np.asarray(m, dtype=bool).reshape(-1) for m in matched_gt])
-            if len(matched_gt) else np.zeros(0, dtype=bool))
+    hits = (
+        np.concatenate([np.asarray(m, dtype=bool).reshape(-1) for m in matched_gt])
+        if len(matched_gt)
+        else np.zeros(0, dtype=bool)
+    )
     if len(sizes) != len(hits):
         raise ValueError(f"{len(sizes)} GT boxes but {len(hits)} matched flags")
     out = {}
@@ -187,8 +191,9 @@ def _mean_or_none(values) -> float | None:
     return float(np.mean(values)) if values else None
 
 
-def detection_report(predictions, ground_truths, classes: Sequence[str] = DETECTION_CLASSES,
-                     iou_threshold: float = 0.5) -> dict:
+def detection_report(
+    predictions, ground_truths, classes: Sequence[str] = DETECTION_CLASSES, iou_threshold: float = 0.5
+) -> dict:
     """Face detection and per-class detection metrics over a set of images.
 
     Args:
@@ -246,6 +251,7 @@ def detection_report(predictions, ground_truths, classes: Sequence[str] = DETECT
 
 
 # ---------------------------------------------------------------------------------- classification
+
 
 def roc_curve(y_binary, scores) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """ROC curve of a binary problem; tied scores form a single point (a diagonal step).
@@ -362,8 +368,12 @@ def classification_report(y_true, probs, labels: Sequence[str]) -> dict:
         "n": int(len(y)),
         "accuracy": float(tp.sum() / len(y)),
         "per_class": {
-            lab: {"precision": float(precision[c]), "recall": float(recall[c]), "f1": float(f1[c]),
-                  "support": int(support[c])}
+            lab: {
+                "precision": float(precision[c]),
+                "recall": float(recall[c]),
+                "f1": float(f1[c]),
+                "support": int(support[c]),
+            }
             for c, lab in enumerate(labels)
         },
         "macro_f1": float(f1[support > 0].mean()),
@@ -373,6 +383,7 @@ def classification_report(y_true, probs, labels: Sequence[str]) -> dict:
 
 
 # ---------------------------------------------------------------------------------------- plotting
+
 
 def _pyplot():
     """pyplot on the file-only Agg backend: servers and CI have no display."""
@@ -420,8 +431,7 @@ def plot_roc(y_true, probs, labels: Sequence[str], path, title: str = "") -> Pat
             fpr, tpr, _ = roc_curve(positives, p[:, c])
             ax.plot(fpr, tpr, label=f"{lab} (AUC {auc(fpr, tpr):.3f})")
         ax.plot([0, 1], [0, 1], color="grey", linestyle=":", linewidth=1)
-        ax.set(xlim=(0, 1), ylim=(0, 1.01), xlabel="false positive rate", ylabel="true positive rate",
-               title=title)
+        ax.set(xlim=(0, 1), ylim=(0, 1.01), xlabel="false positive rate", ylabel="true positive rate", title=title)
         ax.legend(loc="lower right")
         return _save(fig, path)
     finally:
@@ -454,10 +464,23 @@ def plot_confusion(confusion, labels: Sequence[str], path, title: str = "") -> P
         threshold = cm.max() / 2
         for i in range(n):
             for j in range(n):
-                ax.text(j, i, str(int(cm[i, j])), ha="center", va="center",
-                        color="white" if cm[i, j] > threshold else "black")
-        ax.set(xticks=range(n), yticks=range(n), xticklabels=labels, yticklabels=labels,
-               xlabel="predicted", ylabel="true", title=title)
+                ax.text(
+                    j,
+                    i,
+                    str(int(cm[i, j])),
+                    ha="center",
+                    va="center",
+                    color="white" if cm[i, j] > threshold else "black",
+                )
+        ax.set(
+            xticks=range(n),
+            yticks=range(n),
+            xticklabels=labels,
+            yticklabels=labels,
+            xlabel="predicted",
+            ylabel="true",
+            title=title,
+        )
         return _save(fig, path)
     finally:
         plt.close(fig)
@@ -465,14 +488,19 @@ def plot_confusion(confusion, labels: Sequence[str], path, title: str = "") -> P
 
 # ------------------------------------------------------------------------------------------- text
 
+
 def _fmt(value, digits: int = 3) -> str:
     return "-" if value is None else f"{value:.{digits}f}"
 
 
 def _format_detection(r: Mapping) -> str:
     thr = r.get("iou_threshold", 0.5)
-    lines = [f"face AP@{thr:g}  {_fmt(r['face_ap'])}    face recall  {_fmt(r['face_recall'])}",
-             "", "face recall by size (sqrt(w*h) px):", f"  {'size':<8}{'n':>6}  {'recall':>6}"]
+    lines = [
+        f"face AP@{thr:g}  {_fmt(r['face_ap'])}    face recall  {_fmt(r['face_recall'])}",
+        "",
+        "face recall by size (sqrt(w*h) px):",
+        f"  {'size':<8}{'n':>6}  {'recall':>6}",
+    ]
     for label, v in r["face_recall_by_size"].items():
         lines.append(f"  {label:<8}{v['n']:>6}  {_fmt(v['recall']):>6}")
     width = max([5] + [len(c) for c in r["ap_per_class"]])
@@ -486,15 +514,23 @@ def _format_detection(r: Mapping) -> str:
 def _format_classification(r: Mapping) -> str:
     labels = list(r["per_class"])
     width = max([5] + [len(lab) for lab in labels])
-    lines = [f"accuracy  {_fmt(r['accuracy'])}    macro-F1  {_fmt(r['macro_f1'])}    n  {r.get('n', '')}",
-             "", f"  {'class':<{width}}  {'prec':>6}  {'recall':>6}  {'f1':>6}  {'support':>7}  {'AUC':>6}"]
+    lines = [
+        f"accuracy  {_fmt(r['accuracy'])}    macro-F1  {_fmt(r['macro_f1'])}    n  {r.get('n', '')}",
+        "",
+        f"  {'class':<{width}}  {'prec':>6}  {'recall':>6}  {'f1':>6}  {'support':>7}  {'AUC':>6}",
+    ]
     for lab in labels:
         m = r["per_class"][lab]
-        lines.append(f"  {lab:<{width}}  {_fmt(m['precision']):>6}  {_fmt(m['recall']):>6}  "
-                     f"{_fmt(m['f1']):>6}  {m['support']:>7}  {_fmt(r['roc_auc'].get(lab)):>6}")
+        lines.append(
+            f"  {lab:<{width}}  {_fmt(m['precision']):>6}  {_fmt(m['recall']):>6}  "
+            f"{_fmt(m['f1']):>6}  {m['support']:>7}  {_fmt(r['roc_auc'].get(lab)):>6}"
+        )
     cell = max([width, 6] + [len(str(v)) for row in r["confusion"] for v in row])
-    lines += ["", "confusion (rows true, cols predicted):",
-              f"  {'':<{width}}" + "".join(f"  {lab:>{cell}}" for lab in labels)]
+    lines += [
+        "",
+        "confusion (rows true, cols predicted):",
+        f"  {'':<{width}}" + "".join(f"  {lab:>{cell}}" for lab in labels),
+    ]
     for lab, row in zip(labels, r["confusion"]):
         lines.append(f"  {lab:<{width}}" + "".join(f"  {v:>{cell}}" for v in row))
     return "\n".join(lines)

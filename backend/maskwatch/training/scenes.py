@@ -14,9 +14,14 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-VOC_LABELS = {"with_mask": "mask", "without_mask": "no_mask", "mask_weared_incorrect": "incorrect",
-              # WIDER FACE (../shared/tools/wider_face.py): a face whose mask state nobody labelled
-              "face": "face", "face_maybe_masked": "face"}
+VOC_LABELS = {
+    "with_mask": "mask",
+    "without_mask": "no_mask",
+    "mask_weared_incorrect": "incorrect",
+    # WIDER FACE (../shared/tools/wider_face.py): a face whose mask state nobody labelled
+    "face": "face",
+    "face_maybe_masked": "face",
+}
 TEST_SHARE = 0.2
 NEAR_DUPLICATE_BITS = 6
 
@@ -41,8 +46,7 @@ def parse_voc(xml_path: Path, images_dir: Path) -> Scene:
         bb = obj.find("bndbox")
         boxes.append([float(bb.find(k).text) for k in ("xmin", "ymin", "xmax", "ymax")])
         labels.append(VOC_LABELS[obj.find("name").text.strip()])
-    return Scene(images_dir / root.find("filename").text.strip(),
-                 np.asarray(boxes, np.float32).reshape(-1, 4), labels)
+    return Scene(images_dir / root.find("filename").text.strip(), np.asarray(boxes, np.float32).reshape(-1, 4), labels)
 
 
 def load_scenes(root: Path) -> list[Scene]:

@@ -141,7 +141,7 @@ def nose_offset(landmarks: np.ndarray) -> float:
 
 
 def choose_view(landmarks: np.ndarray) -> str:
-    """"front", "left" or "right": the template view whose nose side matches the face's yaw.
+    """ "front", "left" or "right": the template view whose nose side matches the face's yaw.
 
     The "_left" MaskTheFace templates have the nose bridge toward image-left, so they fit faces
     whose nose tip is toward the image-left eye.
@@ -412,7 +412,15 @@ def draw_plain_mask(
         left = points[0] + share * (points[3] - points[0])
         right = points[2] + share * (points[5] - points[2])
         left, right = left + 0.08 * (right - left), right - 0.08 * (right - left)
-        cv2.line(out, tuple(np.round(left * (1 << shift)).astype(int)), tuple(np.round(right * (1 << shift)).astype(int)), dark, thickness, cv2.LINE_AA, shift)
+        cv2.line(
+            out,
+            tuple(np.round(left * (1 << shift)).astype(int)),
+            tuple(np.round(right * (1 << shift)).astype(int)),
+            dark,
+            thickness,
+            cv2.LINE_AA,
+            shift,
+        )
     return out
 
 
@@ -514,8 +522,9 @@ def synthesize_files(
         view = choose_view(face.landmarks)
         # On tight crops the chin is often out of the picture; a "chin" mask there would be
         # invisible yet labelled incorrect. Only placements whose mask is mostly in view are drawn.
-        fitting = [p for p in placements
-                   if _visible_share(mask_target_points(face.landmarks, p), rgb.shape) >= min_visible]
+        fitting = [
+            p for p in placements if _visible_share(mask_target_points(face.landmarks, p), rgb.shape) >= min_visible
+        ]
         if not fitting:
             continue
         for k in range(per_image):

@@ -37,8 +37,16 @@ def main(argv=None) -> list[dict]:
     inputs = [Path(i) for i in args.inputs] or training_inputs(Path(args.data))
     # Crop-set images are small; enlarging them makes MTCNN's landmarks steadier.
     detector = MtcnnFaceDetector(min_face_size=20, threads=args.threads, upscale_below=256)
-    rows = synthesize_files(inputs, Path(args.out), detector, load_templates(masks_dir), load_textures(masks_dir),
-                            placements=tuple(args.placements.split(",")), per_image=args.per_image, seed=args.seed)
+    rows = synthesize_files(
+        inputs,
+        Path(args.out),
+        detector,
+        load_templates(masks_dir),
+        load_textures(masks_dir),
+        placements=tuple(args.placements.split(",")),
+        per_image=args.per_image,
+        seed=args.seed,
+    )
     manifest = Path(args.out) / "manifest.jsonl"
     manifest.write_text("".join(json.dumps(row) + "\n" for row in rows))
     print(f"{len(rows)} synthetic faces from {len(inputs)} inputs -> {manifest}")

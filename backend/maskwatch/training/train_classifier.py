@@ -21,9 +21,17 @@ from ..detection.crops import DEFAULT_MARGIN, to_tensor
 from ..detection.types import LABELS
 from ..paths import REPO_ROOT, data_root, default_classifier_path
 from .augment import augment, resize_for_eval
+from .calibration import (
+    expected_calibration_error,
+    fit_class_bias,
+    fit_temperature,
+    macro_f1,
+    reliability_bins,
+    softmax,
+    unknown_threshold,
+    with_bias,
+)
 from .crop_sets import CropTable, build_crop_table
-from .calibration import (expected_calibration_error, fit_class_bias, fit_temperature, macro_f1, reliability_bins, softmax,
-                          unknown_threshold, with_bias)
 from .metrics import classification_report
 
 
@@ -40,7 +48,9 @@ def balanced_order(labels: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return rng.choice(len(labels), size=len(labels), replace=True, p=weights / weights.sum())
 
 
-def batches(table: CropTable, input_size: int, batch_size: int, rng: np.random.Generator | None, balanced: bool = False):
+def batches(
+    table: CropTable, input_size: int, batch_size: int, rng: np.random.Generator | None, balanced: bool = False
+):
     """Yield (inputs, labels); with rng: shuffled (class-balanced if asked) and augmented, else in order
     and only resized."""
     if rng is None:
@@ -48,7 +58,7 @@ def batches(table: CropTable, input_size: int, batch_size: int, rng: np.random.G
     else:
         order = balanced_order(table.labels, rng) if balanced else rng.permutation(len(table))
     for start in range(0, len(order), batch_size):
-        idx = order[start:start + batch_size]
+        idx = order[start : start + batch_size]
         if rng is not None:
             crops = [augment(table.images[i], rng, input_size) for i in idx]
         else:
@@ -105,14 +115,18 @@ def calibrate(model, val: CropTable, input_size: int, min_accuracy: float) -> di
     bias = fit_class_bias(scaled[scenes], val.labels[scenes], BIAS_GRID) if scenes.any() else np.zeros(len(LABELS))
     after = with_bias(scaled, bias)
     classes = len(LABELS)
-    return {"temperature": temperature, "class_bias": [float(b) for b in bias],
-            "unknown_below": unknown_threshold(after, val.labels, min_accuracy),
-            "n_val": len(val), "n_val_scenes": int(scenes.sum()),
-            "ece_before": expected_calibration_error(before, val.labels),
-            "ece_after": expected_calibration_error(after, val.labels),
-            "scenes_macro_f1_before": macro_f1(scaled[scenes].argmax(1), val.labels[scenes], classes),
-            "scenes_macro_f1_after": macro_f1(after[scenes].argmax(1), val.labels[scenes], classes),
-            "reliability_after": reliability_bins(after, val.labels)}
+    return {
+        "temperature": temperature,
+        "class_bias": [float(b) for b in bias],
+        "unknown_below": unknown_threshold(after, val.labels, min_accuracy),
+        "n_val": len(val),
+        "n_val_scenes": int(scenes.sum()),
+        "ece_before": expected_calibration_error(before, val.labels),
+        "ece_after": expected_calibration_error(after, val.labels),
+        "scenes_macro_f1_before": macro_f1(scaled[scenes].argmax(1), val.labels[scenes], classes),
+        "scenes_macro_f1_after": macro_f1(after[scenes].argmax(1), val.labels[scenes], classes),
+        "reliability_after": reliability_bins(after, val.labels),
+    }
 
 
 def evaluate(model, table: CropTable, input_size: int) -> dict:
@@ -124,8 +138,18 @@ def evaluate(model, table: CropTable, input_size: int) -> dict:
 def save_weights(path: Path, model, args, metrics: dict, calibration: dict | None = None) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     extra = {k: calibration[k] for k in ("temperature", "class_bias", "unknown_below")} if calibration else {}
-    torch.save({"arch": args.arch, "input_size": args.input_size, "margin": DEFAULT_MARGIN, "labels": list(LABELS),
-                "state_dict": model.state_dict(), "metrics": metrics, **extra}, path)
+    torch.save(
+        {
+            "arch": args.arch,
+            "input_size": args.input_size,
+            "margin": DEFAULT_MARGIN,
+            "labels": list(LABELS),
+            "state_dict": model.state_dict(),
+            "metrics": metrics,
+            **extra,
+        },
+        path,
+    )
 
 
 def load_table(args) -> CropTable:
@@ -143,7 +167,9 @@ def train_model(train: CropTable, checks: dict[str, CropTable], args, work: Path
     dict (model, optimizer, scheduler, epoch, args, history) is written to work/ after every epoch."""
     torch.manual_seed(args.seed)
     rng = np.random.default_rng(args.seed)
-    print(f"train crops: {len(train)} per class {np.bincount(train.labels, minlength=len(LABELS)).tolist()}", flush=True)
+    print(
+        f"train crops: {len(train)} per class {np.bincount(train.labels, minlength=len(LABELS)).tolist()}", flush=True
+    )
     model = build_network(args.arch, args.input_size)
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
     steps = args.epochs * ((len(train) + args.batch_size - 1) // args.batch_size)
@@ -165,8 +191,17 @@ def train_model(train: CropTable, checks: dict[str, CropTable], args, work: Path
         stats["epoch"] = epoch
         history.append(stats)
         print(json.dumps(stats), flush=True)
-        torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
-                    "epoch": epoch, "args": json.dumps(vars(args)), "history": json.dumps(history)}, checkpoint_path)
+        torch.save(
+            {
+                "model": model.state_dict(),
+                "optimizer": optimizer.state_dict(),
+                "scheduler": scheduler.state_dict(),
+                "epoch": epoch,
+                "args": json.dumps(vars(args)),
+                "history": json.dumps(history),
+            },
+            checkpoint_path,
+        )
     return model, history
 
 
@@ -182,11 +217,14 @@ def cross_validate(table: CropTable, args) -> dict:
     reports = []
     for fold in range(args.folds):
         held = pool.select((folds == fold) & (pool.sources != "synth"))
-        model, _ = train_model(pool.select(folds != fold), {f"fold {fold}": held}, args,
-                               Path(args.work) / args.arch / f"fold{fold}")
+        model, _ = train_model(
+            pool.select(folds != fold), {f"fold {fold}": held}, args, Path(args.work) / args.arch / f"fold{fold}"
+        )
         reports.append(classification_report(held.labels, predict(model, held, args.input_size), list(LABELS)))
-    summary = {name: {"mean": float(np.mean([r[name] for r in reports])), "std": float(np.std([r[name] for r in reports]))}
-               for name in ("accuracy", "macro_f1")}
+    summary = {
+        name: {"mean": float(np.mean([r[name] for r in reports])), "std": float(np.std([r[name] for r in reports]))}
+        for name in ("accuracy", "macro_f1")
+    }
     result = {"folds": args.folds, "summary": summary, "reports": reports}
     (Path(args.work) / args.arch / "cross_validation.json").write_text(json.dumps(result, indent=2))
     print(json.dumps(summary), flush=True)
@@ -220,16 +258,33 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--data", default=str(data_root()), help="../shared/datasets")
-    p.add_argument("--synth-manifests", nargs="*", default=[str(REPO_ROOT / "build" / d / "manifest.jsonl") for d in ("synth", "synth_incorrect")],
-                   help="manifests written by maskwatch synth")
+    p.add_argument(
+        "--synth-manifests",
+        nargs="*",
+        default=[str(REPO_ROOT / "build" / d / "manifest.jsonl") for d in ("synth", "synth_incorrect")],
+        help="manifests written by maskwatch synth",
+    )
     p.add_argument("--cache", default=str(REPO_ROOT / "build" / "crops.npz"), help="crop table cache")
     p.add_argument("--work", default=str(REPO_ROOT / "build" / "classifier"), help="checkpoints")
     p.add_argument("--out", default=str(default_classifier_path()))
     p.add_argument("--resume", action="store_true")
-    p.add_argument("--balanced", action=argparse.BooleanOptionalAction, default=True,
-                   help="draw every class equally often (default on)")
-    p.add_argument("--judged-accuracy", type=float, default=0.95,
-                   help="verdicts must be right this often on validation faces; less confident ones are unknown")
-    p.add_argument("--folds", type=int, default=0, help="k-fold cross-validation over the training pool instead "
-                   "of training the shipped model (writes WORK/ARCH/cross_validation.json)")
+    p.add_argument(
+        "--balanced",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="draw every class equally often (default on)",
+    )
+    p.add_argument(
+        "--judged-accuracy",
+        type=float,
+        default=0.95,
+        help="verdicts must be right this often on validation faces; less confident ones are unknown",
+    )
+    p.add_argument(
+        "--folds",
+        type=int,
+        default=0,
+        help="k-fold cross-validation over the training pool instead "
+        "of training the shipped model (writes WORK/ARCH/cross_validation.json)",
+    )
     return p

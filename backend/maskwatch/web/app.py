@@ -34,8 +34,10 @@ def create_app(config=None, detector=None):
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'maskwatch.db'}"
-    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**engine_options(app.config["SQLALCHEMY_DATABASE_URI"], app.config),
-                                               **(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})}
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+        **engine_options(app.config["SQLALCHEMY_DATABASE_URI"], app.config),
+        **(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}),
+    }
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = auth.instance_secret_key(app.instance_path)
     if app.config.get("PROXY_COUNT"):

@@ -33,11 +33,7 @@ from flask import current_app, request
 from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room, leave_room
 
 from ..alerts import AlertPolicy
-from .api.schemas import MAX_ROW_ID
-from .auth.access import auth_enabled, may_connect
 from ..detector_service import get_detector
-from .events import LIVE_NAMESPACE, EventRoutes, camera_room
-from .extensions import socketio
 from ..media import MediaError, decode_image
 from ..monitor import StreamSession
 from ..store import queries, utcnow
@@ -46,6 +42,10 @@ from ..store.models import SOURCE_NAME_MAX
 from ..store.recording import get_recorder
 from ..store.spool import SourceRef
 from ..tracking import FaceTracker
+from .api.schemas import MAX_ROW_ID
+from .auth.access import auth_enabled, may_connect
+from .events import LIVE_NAMESPACE, EventRoutes, camera_room
+from .extensions import socketio
 
 log = logging.getLogger(__name__)
 #: Faces lost for this many processed frames end their track (about 1 s at 10 fps).
@@ -112,7 +112,9 @@ def frame_bytes(data, max_bytes: int | None = None) -> bytes:
     if not isinstance(data, (bytes, bytearray)):
         raise MediaError("empty", "send the frame as JPEG bytes")
     if max_bytes is not None and len(data) > max_bytes:
-        raise MediaError("too_large", f"the frame is {len(data) / 2**20:.1f} MB, over the {max_bytes / 2**20:.1f} MB limit")
+        raise MediaError(
+            "too_large", f"the frame is {len(data) / 2**20:.1f} MB, over the {max_bytes / 2**20:.1f} MB limit"
+        )
     return bytes(data)
 
 
@@ -180,10 +182,15 @@ class LiveNamespace(Namespace):
             self.may_watch.discard(request.sid)  # a public webcam client: frames yes, server cameras no
         else:
             self.may_watch.add(request.sid)
-        session = StreamSession(get_detector(), FaceTracker(max_missed=LIVE_MAX_MISSED), client_source(auth),
-                                recorder=get_recorder(), alerts=AlertPolicy(cooldown_s=current_app.config["ALERT_COOLDOWN_S"]),
-                                publisher=EventRoutes().live_client(request.sid),
-                                checkpoint_every_s=current_app.config["CHECKPOINT_S"])
+        session = StreamSession(
+            get_detector(),
+            FaceTracker(max_missed=LIVE_MAX_MISSED),
+            client_source(auth),
+            recorder=get_recorder(),
+            alerts=AlertPolicy(cooldown_s=current_app.config["ALERT_COOLDOWN_S"]),
+            publisher=EventRoutes().live_client(request.sid),
+            checkpoint_every_s=current_app.config["CHECKPOINT_S"],
+        )
         self.clients[request.sid] = LiveClient(session, may_send_frames=allowed is True or allowed.may_send_frames())
         emit("ready", {"source_id": self.clients[request.sid].source_id})  # None while the database is away
 
@@ -210,12 +217,16 @@ class LiveNamespace(Namespace):
     def _detect_frame(self, client: LiveClient, data) -> dict:
         config = current_app.config
         if not client.may_send_frames:
-            return {"error": "insufficient_scope", "message": "this API token may only read: make one of scope upload "
-                                                              "to send frames"}
+            return {
+                "error": "insufficient_scope",
+                "message": "this API token may only read: make one of scope upload to send frames",
+            }
         if client.source.kind == "camera":
-            return {"error": "wrong_source_kind",
-                    "message": "this connection watches a camera, whose frames come from its worker: connect with a "
-                               "webcam source to send frames"}
+            return {
+                "error": "wrong_source_kind",
+                "message": "this connection watches a camera, whose frames come from its worker: connect with a "
+                "webcam source to send frames",
+            }
         try:
             max_bytes = int(config["LIVE_MAX_FRAME_MB"] * 2**20)
             rgb = decode_image(frame_bytes(data, max_bytes), max_bytes=max_bytes, max_pixels=config["LIVE_MAX_PIXELS"])

@@ -5,7 +5,7 @@ address, the Flask app built in the worker process.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from ..store.database import upgrade_database
 
@@ -19,7 +19,6 @@ def prepare_database(app) -> None:
     from ..jobs import get_runner
     from ..store.queries import enabled_camera_ids, recover_interrupted_jobs
     from ..store.recording import resume_spool
-
     from .auth import ensure_admin
 
     upgrade_database(app)
@@ -37,8 +36,8 @@ def build_served_app(make_app: Callable, malloc_arenas: int, secure_cookie: bool
     """What the worker serves: the app from make_app(), its database upgraded and prepared (prepare_database),
     retention running, behind serving.client_guard.ClientGuard."""
     from .. import retention
-    from .extensions import socketio
     from ..memory import limit_malloc_arenas
+    from .extensions import socketio
     from .serving.client_guard import ClientGuard
 
     limit_malloc_arenas(malloc_arenas)  # before the app's threads start
@@ -49,8 +48,9 @@ def build_served_app(make_app: Callable, malloc_arenas: int, secure_cookie: bool
     retention.init_app(app)
     engine_io = socketio.server.eio
     websocket_idle_s = engine_io.ping_interval + engine_io.ping_timeout + app.config["WEB_READ_TIMEOUT_S"]
-    app.wsgi_app = ClientGuard(app.wsgi_app, app.config["WEB_MAX_REQUESTS_PER_CLIENT"], websocket_idle_s,
-                               app.config["PROXY_COUNT"])
+    app.wsgi_app = ClientGuard(
+        app.wsgi_app, app.config["WEB_MAX_REQUESTS_PER_CLIENT"], websocket_idle_s, app.config["PROXY_COUNT"]
+    )
     return app
 
 
@@ -62,8 +62,14 @@ def disconnect_socketio_clients() -> None:
     socketio.server.eio.disconnect()
 
 
-def serve(host: str = "0.0.0.0", port: int = 5000, make_app: Callable | None = None, https: bool = False,
-          tls_cert: str | None = None, tls_key: str | None = None) -> None:
+def serve(
+    host: str = "0.0.0.0",
+    port: int = 5000,
+    make_app: Callable | None = None,
+    https: bool = False,
+    tls_cert: str | None = None,
+    tls_key: str | None = None,
+) -> None:
     """Serve make_app() (default runtime.web_app(), settings from the environment) on gunicorn until stopped.
 
     https: serve TLS with tls_cert/tls_key, or with a self-signed pair made in the instance folder
@@ -85,5 +91,9 @@ def serve(host: str = "0.0.0.0", port: int = 5000, make_app: Callable | None = N
         cert, key = certificate_files(Path(config["INSTANCE_PATH"]).resolve(), tls_cert, tls_key)
         certfile, keyfile = str(cert), str(key)
     build = partial(build_served_app, make_app or web_app, config["MALLOC_ARENAS"], secure)
-    GunicornServer(build, server_options(config, host, port, certfile, keyfile), config["WEB_READ_TIMEOUT_S"],
-                   stopping=disconnect_socketio_clients).run()
+    GunicornServer(
+        build,
+        server_options(config, host, port, certfile, keyfile),
+        config["WEB_READ_TIMEOUT_S"],
+        stopping=disconnect_socketio_clients,
+    ).run()

@@ -20,10 +20,10 @@ RESERVED_PREFIXES = ("api/", "socket.io/")
 #: How to get the front end, in a checkout and in an installed package (its wheel was built without it).
 HOW_TO_BUILD = {
     "checkout": "The web front end is not built. Run <code>make run</code> "
-                "(or <code>cd frontend && npm ci && npm run build</code>).",
+    "(or <code>cd frontend && npm ci && npm run build</code>).",
     "installed": "This MaskWatch was installed without its web front end. In a MaskWatch checkout, build it with "
-                 "<code>make frontend</code>, then set <code>FRONTEND_DIST</code> to that <code>frontend/dist</code> "
-                 "folder and restart, or install a wheel built after it (<code>make wheel</code>).",
+    "<code>make frontend</code>, then set <code>FRONTEND_DIST</code> to that <code>frontend/dist</code> "
+    "folder and restart, or install a wheel built after it (<code>make wheel</code>).",
 }
 MISSING_BUILD = """<!doctype html><title>MaskWatch</title>
 <p>{how} The API is at <a href="/api/openapi.json">/api/openapi.json</a>.</p>"""
@@ -63,5 +63,6 @@ def init_app(app) -> None:
     with app.app_context():
         dist = dist_dir()
     if not (dist / "index.html").is_file():
-        log.warning("no web front end in %s: / answers a page saying how to build it (FRONTEND_DIST sets the folder)",
-                    dist)
+        log.warning(
+            "no web front end in %s: / answers a page saying how to build it (FRONTEND_DIST sets the folder)", dist
+        )

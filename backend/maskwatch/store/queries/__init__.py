@@ -43,13 +43,38 @@ from .sources import (
     source_named,
 )
 
-__all__ = ["SightingFilter", "SightingLike", "add_sightings", "camera_heartbeat", "camera_held", "claim_camera",
-           "create_job", "create_source", "delete_source", "enabled_camera_ids", "finish_video_job", "get_job",
-           "get_source", "iter_sightings_with_source", "job_sighting_count", "list_cameras", "list_sources",
-           "recover_interrupted_jobs", "release_camera", "release_connection", "resolve_source", "seen_times_by_verdict",
-           "set_camera_enabled", "sightings_page", "source_named", "start_job", "TrackedSightingLike", "update_job",
-           "verdict_counts",
-           "write_spooled"]
+__all__ = [
+    "SightingFilter",
+    "SightingLike",
+    "add_sightings",
+    "camera_heartbeat",
+    "camera_held",
+    "claim_camera",
+    "create_job",
+    "create_source",
+    "delete_source",
+    "enabled_camera_ids",
+    "finish_video_job",
+    "get_job",
+    "get_source",
+    "iter_sightings_with_source",
+    "job_sighting_count",
+    "list_cameras",
+    "list_sources",
+    "recover_interrupted_jobs",
+    "release_camera",
+    "release_connection",
+    "resolve_source",
+    "seen_times_by_verdict",
+    "set_camera_enabled",
+    "sightings_page",
+    "source_named",
+    "start_job",
+    "TrackedSightingLike",
+    "update_job",
+    "verdict_counts",
+    "write_spooled",
+]
 
 
 def release_connection() -> None:

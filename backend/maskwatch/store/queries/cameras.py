@@ -21,7 +21,9 @@ def list_cameras() -> list[Source]:
 
 @store_call
 def enabled_camera_ids() -> list[int]:
-    return list(db.session.scalars(sa.select(Source.id).where(Source.kind == "camera", Source.camera_enabled.is_(True))))
+    return list(
+        db.session.scalars(sa.select(Source.id).where(Source.kind == "camera", Source.camera_enabled.is_(True)))
+    )
 
 
 @store_call
@@ -49,12 +51,21 @@ def claim_camera(source_id: int, owner: str, stale_after_s: float) -> bool:
     """Take the camera for `owner` unless another worker holds it with a fresh heartbeat (one atomic UPDATE,
     so two workers given the same camera cannot both run it)."""
     now = utcnow()
-    free = sa.or_(Source.camera_owner.is_(None), Source.camera_owner == owner, Source.camera_heartbeat.is_(None),
-                  Source.camera_heartbeat < now - timedelta(seconds=stale_after_s))
+    free = sa.or_(
+        Source.camera_owner.is_(None),
+        Source.camera_owner == owner,
+        Source.camera_heartbeat.is_(None),
+        Source.camera_heartbeat < now - timedelta(seconds=stale_after_s),
+    )
     # a DML statement's result is a CursorResult (Session.execute is typed as returning the base Result)
-    result = cast("CursorResult[Any]", db.session.execute(
-        sa.update(Source).where(Source.id == source_id, Source.camera_enabled.is_(True), free)
-        .values(camera_owner=owner, camera_heartbeat=now)))
+    result = cast(
+        "CursorResult[Any]",
+        db.session.execute(
+            sa.update(Source)
+            .where(Source.id == source_id, Source.camera_enabled.is_(True), free)
+            .values(camera_owner=owner, camera_heartbeat=now)
+        ),
+    )
     db.session.commit()
     return result.rowcount == 1
 
@@ -66,9 +77,14 @@ def camera_heartbeat(source_id: int, owner: str, state: str | None = None, error
     values: dict[str, object] = {"camera_heartbeat": utcnow()}
     if state is not None:
         values.update(camera_state=state, camera_error=error, camera_state_at=utcnow())
-    result = cast("CursorResult[Any]", db.session.execute(
-        sa.update(Source).where(Source.id == source_id, Source.camera_owner == owner, Source.camera_enabled.is_(True))
-        .values(**values)))
+    result = cast(
+        "CursorResult[Any]",
+        db.session.execute(
+            sa.update(Source)
+            .where(Source.id == source_id, Source.camera_owner == owner, Source.camera_enabled.is_(True))
+            .values(**values)
+        ),
+    )
     db.session.commit()
     return result.rowcount == 1
 
@@ -76,8 +92,13 @@ def camera_heartbeat(source_id: int, owner: str, state: str | None = None, error
 @store_call
 def release_camera(source_id: int, owner: str, state: str, error: str | None = None) -> None:
     """The owner lets go, leaving its last state (stopped, or failed with the reason)."""
-    values: dict[str, object] = {"camera_owner": None, "camera_heartbeat": None, "camera_state": state, "camera_error": error,
-              "camera_state_at": utcnow()}
+    values: dict[str, object] = {
+        "camera_owner": None,
+        "camera_heartbeat": None,
+        "camera_state": state,
+        "camera_error": error,
+        "camera_state_at": utcnow(),
+    }
     if state == "failed":  # a camera that gave up stays down until an operator starts it again
         values["camera_enabled"] = False
     db.session.execute(sa.update(Source).where(Source.id == source_id, Source.camera_owner == owner).values(**values))

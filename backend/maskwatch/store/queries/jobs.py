@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import Iterable
 
 import sqlalchemy as sa
 
@@ -37,8 +37,11 @@ def update_job(job_id: str, **values) -> None:
 @store_call
 def start_job(job_id: str, started_at: datetime) -> None:
     """Mark a job running and count the run in its attempts."""
-    db.session.execute(sa.update(Job).where(Job.id == job_id)
-                       .values(status="running", started_at=started_at, error=None, attempts=Job.attempts + 1))
+    db.session.execute(
+        sa.update(Job)
+        .where(Job.id == job_id)
+        .values(status="running", started_at=started_at, error=None, attempts=Job.attempts + 1)
+    )
     db.session.commit()
 
 
@@ -61,7 +64,9 @@ def recover_interrupted_jobs(max_attempts: int) -> list[str]:
     Example: recover_interrupted_jobs(2) -> ["5f0c..."]
     """
     again = []
-    for job in list(db.session.scalars(sa.select(Job).where(Job.status.in_(("queued", "running"))).order_by(Job.created_at))):
+    for job in list(
+        db.session.scalars(sa.select(Job).where(Job.status.in_(("queued", "running"))).order_by(Job.created_at))
+    ):
         if not job.input_path or not Path(job.input_path).is_file():
             job.status, job.error, job.finished_at = "failed", "its upload is gone", utcnow()
         elif job.attempts >= max(1, max_attempts):

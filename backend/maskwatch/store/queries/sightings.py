@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Iterable, Iterator, Protocol
+from typing import Protocol
 
 import sqlalchemy as sa
 
@@ -79,8 +80,15 @@ def add_sightings(source_id: int, people: Iterable[SightingLike], keys: Iterable
 
 
 def _sighting(source_id: int, person: SightingLike, **extra) -> Sighting:
-    return Sighting(source_id=source_id, seen_at=person.seen_at, ended_at=person.ended_at, verdict=person.verdict,
-                    confidence=float(person.confidence), frames_seen=int(person.frames_seen), **extra)
+    return Sighting(
+        source_id=source_id,
+        seen_at=person.seen_at,
+        ended_at=person.ended_at,
+        verdict=person.verdict,
+        confidence=float(person.confidence),
+        frames_seen=int(person.frames_seen),
+        **extra,
+    )
 
 
 def _present_keys(keys: list[str]) -> dict[str, int]:
@@ -94,10 +102,18 @@ def _present_keys(keys: list[str]) -> dict[str, int]:
 def _newer(keyed: Iterable[tuple[str | None, SightingLike]], present: dict[str, int]) -> list:
     """UPDATEs of the present sightings a later snapshot of the same person saw more frames of (each one guarded
     in SQL too, so two writers racing leave the larger)."""
-    return [sa.update(Sighting).where(Sighting.spool_key == key, Sighting.frames_seen < int(person.frames_seen))
-            .values(ended_at=person.ended_at, verdict=person.verdict, confidence=float(person.confidence),
-                    frames_seen=int(person.frames_seen))
-            for key, person in keyed if key in present and int(person.frames_seen) > present[key]]
+    return [
+        sa.update(Sighting)
+        .where(Sighting.spool_key == key, Sighting.frames_seen < int(person.frames_seen))
+        .values(
+            ended_at=person.ended_at,
+            verdict=person.verdict,
+            confidence=float(person.confidence),
+            frames_seen=int(person.frames_seen),
+        )
+        for key, person in keyed
+        if key in present and int(person.frames_seen) > present[key]
+    ]
 
 
 def _write_rows(rows: list, *before) -> int:
@@ -123,12 +139,17 @@ def write_spooled(rows: list[SpooledSighting]) -> int:
         return 0
     sources = {ref: resolve_source(ref) for ref in {row.source for row in rows}}
     present = _present_keys([row.spool_key for row in rows])
-    new = [(source_id, row) for row in rows
-           if row.spool_key not in present and (source_id := sources[row.source]) is not None]
+    new = [
+        (source_id, row)
+        for row in rows
+        if row.spool_key not in present and (source_id := sources[row.source]) is not None
+    ]
     if len(new) + len(present) < len(rows):
         log.warning("spooled sightings of a deleted source dropped: %d", len(rows) - len(new) - len(present))
-    return _write_rows([_sighting(source_id, row, spool_key=row.spool_key) for source_id, row in new],
-                       *_newer(((row.spool_key, row) for row in rows), present))
+    return _write_rows(
+        [_sighting(source_id, row, spool_key=row.spool_key) for source_id, row in new],
+        *_newer(((row.spool_key, row) for row in rows), present),
+    )
 
 
 @store_call

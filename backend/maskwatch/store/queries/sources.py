@@ -31,7 +31,9 @@ def list_sources() -> list[Source]:
 @store_call
 def source_named(kind: str, name: str) -> Source:
     """The first source of this kind and name, created if there is none (e.g. the 'uploads' source)."""
-    source = db.session.scalars(sa.select(Source).where(Source.kind == kind, Source.name == name).order_by(Source.id)).first()
+    source = db.session.scalars(
+        sa.select(Source).where(Source.kind == kind, Source.name == name).order_by(Source.id)
+    ).first()
     return source or create_source(kind, name)
 
 

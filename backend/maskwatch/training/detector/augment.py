@@ -41,7 +41,12 @@ def random_crop(image, boxes, landmarks, out_size: int, rng: np.random.Generator
     kept_share = (clipped[:, 2] - clipped[:, 0]) * (clipped[:, 3] - clipped[:, 1]) / np.maximum(area, 1e-6)
     keep = inside & (sides >= MIN_TRAIN_FACE) & (kept_share >= 0.5)
     ignore = inside & ~keep
-    return view, clipped[keep].astype(np.float32), landmarks[keep].astype(np.float32), clipped[ignore].astype(np.float32)
+    return (
+        view,
+        clipped[keep].astype(np.float32),
+        landmarks[keep].astype(np.float32),
+        clipped[ignore].astype(np.float32),
+    )
 
 
 def flip(view, boxes, landmarks):
@@ -76,8 +81,12 @@ class FacePool:
 
     def __init__(self, data_root: Path, limit: int = 3000, seed: int = 0):
         rng = np.random.default_rng(seed)
-        paths = [p for folder in ("with_mask", "without_mask")
-                 for p in sorted((Path(data_root) / "faces-12k" / folder).glob("*.jpg")) if twelve_k_split(p.name) == "train"]
+        paths = [
+            p
+            for folder in ("with_mask", "without_mask")
+            for p in sorted((Path(data_root) / "faces-12k" / folder).glob("*.jpg"))
+            if twelve_k_split(p.name) == "train"
+        ]
         paths += sorted((Path(data_root) / "maskedfacenet").glob("*/*.jpg"))
         chosen = rng.choice(len(paths), size=min(limit, len(paths)), replace=False) if paths else []
         self.faces = []
@@ -112,8 +121,8 @@ class FacePool:
             alpha = np.zeros((h, w), np.float32)
             cv2.ellipse(alpha, (w // 2, h // 2), (max(1, int(w * 0.55)), max(1, int(h * 0.6))), 0, 0, 360, 1.0, -1)
             alpha = cv2.GaussianBlur(alpha, (0, 0), max(0.5, w / 20))[..., None]
-            region = view[y:y + h, x:x + w].astype(np.float32)
-            view[y:y + h, x:x + w] = (alpha * patch + (1 - alpha) * region).astype(np.uint8)
+            region = view[y : y + h, x : x + w].astype(np.float32)
+            view[y : y + h, x : x + w] = (alpha * patch + (1 - alpha) * region).astype(np.uint8)
             new_boxes.append(box[None])
             new_landmarks.append(np.full((1, 5, 2), np.nan, np.float32))
             taken = np.concatenate([taken, box[None]])

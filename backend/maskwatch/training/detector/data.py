@@ -57,8 +57,10 @@ def kaggle_scenes(root: Path) -> list[DetectorScene]:
 
 def adityap27_scenes(root: Path) -> list[DetectorScene]:
     scenes = load_scenes(root)
-    return [DetectorScene(s.image, s.boxes, s.labels, "adityap27", _split3(key, 0.30, 0.15), f"adityap27/{s.image.name}")
-            for s, key in zip(scenes, scene_group_keys(scenes))]
+    return [
+        DetectorScene(s.image, s.boxes, s.labels, "adityap27", _split3(key, 0.30, 0.15), f"adityap27/{s.image.name}")
+        for s, key in zip(scenes, scene_group_keys(scenes))
+    ]
 
 
 def wider_scenes(root: Path) -> list[DetectorScene]:
@@ -67,7 +69,9 @@ def wider_scenes(root: Path) -> list[DetectorScene]:
         for xml in sorted((Path(root) / part / "annotations").glob("*/*.xml")):
             scene = parse_voc(xml, Path(root) / part / "images" / xml.parent.name)
             split = "train" if part == "train" else _split3(xml.stem, 0.30, 0.05 / 0.70)
-            out.append(DetectorScene(scene.image, scene.boxes, scene.labels, "wider", split, f"wider-{part}/{xml.stem}"))
+            out.append(
+                DetectorScene(scene.image, scene.boxes, scene.labels, "wider", split, f"wider-{part}/{xml.stem}")
+            )
     return out
 
 
@@ -95,8 +99,9 @@ def onet_landmarks(image: np.ndarray, boxes: np.ndarray, onet) -> np.ndarray:
             continue
         side = max(w, h)
         sx, sy = (x1 + x2 - side) / 2, (y1 + y2 - side) / 2
-        m = cv2.getAffineTransform(np.float32([[sx, sy], [sx + side, sy], [sx, sy + side]]),
-                                   np.float32([[0, 0], [48, 0], [0, 48]]))
+        m = cv2.getAffineTransform(
+            np.float32([[sx, sy], [sx + side, sy], [sx, sy + side]]), np.float32([[0, 0], [48, 0], [0, 48]])
+        )
         crops.append(cv2.warpAffine(image, m, (48, 48), flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REPLICATE))
         rows.append(i)
         squares.append((sx, sy, side))

@@ -18,8 +18,10 @@ def recall_by_verdict(scenes, matched) -> dict:
     for verdict in VERDICTS:
         hits = [m[i] for s, m in zip(scenes, matched) for i, label in enumerate(s.labels) if label == verdict]
         keep = [np.array([label == verdict for label in s.labels], bool) for s in scenes]
-        by_size = recall_by_size([s.boxes.reshape(-1, 4)[k] for s, k in zip(scenes, keep)],
-                                 [np.asarray(m, bool)[k] for m, k in zip(matched, keep)])
+        by_size = recall_by_size(
+            [s.boxes.reshape(-1, 4)[k] for s, k in zip(scenes, keep)],
+            [np.asarray(m, bool)[k] for m, k in zip(matched, keep)],
+        )
         out[verdict] = {"n": len(hits), "recall": float(np.mean(hits)) if hits else None, "by_size": by_size}
     return out
 
@@ -27,9 +29,13 @@ def recall_by_verdict(scenes, matched) -> dict:
 def face_report(scenes, predictions, times_ms=None) -> dict:
     """predictions: per scene (boxes (N, 4), scores (N,)). Recall is at any score (the full ranking)."""
     result = average_precision(predictions, [s.boxes for s in scenes])
-    report = {"n_images": len(scenes), "n_faces": result.n_gt, "face_ap": result.ap,
-              "recall_by_size": recall_by_size([s.boxes for s in scenes], result.matched_gt),
-              "recall_by_verdict": recall_by_verdict(scenes, result.matched_gt)}
+    report = {
+        "n_images": len(scenes),
+        "n_faces": result.n_gt,
+        "face_ap": result.ap,
+        "recall_by_size": recall_by_size([s.boxes for s in scenes], result.matched_gt),
+        "recall_by_verdict": recall_by_verdict(scenes, result.matched_gt),
+    }
     if times_ms:
         report["ms_per_image_median"] = float(np.median(times_ms))
     return report
@@ -42,8 +48,12 @@ def run_detector(detector, scenes) -> tuple[list, list[float]]:
         started = time.perf_counter()
         faces = detector.detect(image)
         times.append((time.perf_counter() - started) * 1000)
-        predictions.append((np.array([f.box for f in faces], np.float32).reshape(-1, 4),
-                            np.array([f.score for f in faces], np.float32)))
+        predictions.append(
+            (
+                np.array([f.box for f in faces], np.float32).reshape(-1, 4),
+                np.array([f.score for f in faces], np.float32),
+            )
+        )
     return predictions, times
 
 

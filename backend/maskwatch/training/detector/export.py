@@ -30,9 +30,16 @@ def export_onnx(state_dict: Path, out: Path) -> float:
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(".tmp.onnx")
     names = [f"stride{s}" for s in STRIDES]
-    torch.onnx.export(net, (torch.zeros(1, 3, 480, 640),), str(tmp), input_names=["image"], output_names=names,
-                      dynamic_axes={"image": {0: "batch", 2: "height", 3: "width"}, **{n: {0: "batch", 1: "points"} for n in names}},
-                      opset_version=17, dynamo=False)
+    torch.onnx.export(
+        net,
+        (torch.zeros(1, 3, 480, 640),),
+        str(tmp),
+        input_names=["image"],
+        output_names=names,
+        dynamic_axes={"image": {0: "batch", 2: "height", 3: "width"}, **{n: {0: "batch", 1: "points"} for n in names}},
+        opset_version=17,
+        dynamo=False,
+    )
     frame = np.random.default_rng(0).uniform(-1, 1, (1, 3, 352, 544)).astype(np.float32)
     with torch.inference_mode():
         expected = [o.numpy() for o in net(torch.from_numpy(frame))]
@@ -56,9 +63,14 @@ def choose_threshold(weights: Path, scenes) -> dict:
     scores = np.sort(np.concatenate([p[1] for p in predictions]))[::-1]
     f1 = 2 * result.precision * result.recall / np.maximum(result.precision + result.recall, 1e-9)
     best = int(np.argmax(f1))
-    return {"operating_threshold": round(float(scores[best]), 4), "val_f1": round(float(f1[best]), 4),
-            "val_precision": round(float(result.precision[best]), 4), "val_recall": round(float(result.recall[best]), 4),
-            "val_face_ap": round(float(result.ap), 4), "val_scenes": len(scenes)}
+    return {
+        "operating_threshold": round(float(scores[best]), 4),
+        "val_f1": round(float(f1[best]), 4),
+        "val_precision": round(float(result.precision[best]), 4),
+        "val_recall": round(float(result.recall[best]), 4),
+        "val_face_ap": round(float(result.ap), 4),
+        "val_scenes": len(scenes),
+    }
 
 
 def main(argv=None) -> None:

@@ -81,8 +81,14 @@ def box_iou_pairs(a: torch.Tensor, b: torch.Tensor) -> tuple[torch.Tensor, torch
     return iou, iou - (hull - union) / hull
 
 
-def detector_loss(raw: torch.Tensor, points: torch.Tensor, target_boxes: torch.Tensor, target_landmarks: torch.Tensor,
-                  positive: torch.Tensor, ignore: torch.Tensor) -> dict[str, torch.Tensor]:
+def detector_loss(
+    raw: torch.Tensor,
+    points: torch.Tensor,
+    target_boxes: torch.Tensor,
+    target_landmarks: torch.Tensor,
+    positive: torch.Tensor,
+    ignore: torch.Tensor,
+) -> dict[str, torch.Tensor]:
     """raw (B, P, 15); points (P, 3); per point target_boxes (B, P, 4), target_landmarks (B, P, 10)
     (NaN where unknown), positive and ignore (B, P) bool. Returns the loss terms and their sum."""
     logits = raw[..., 0]
@@ -101,8 +107,13 @@ def detector_loss(raw: torch.Tensor, points: torch.Tensor, target_boxes: torch.T
     known = ~torch.isnan(lm_target[:, 0])
     if known.any():
         s = pos_points[known][:, 2:3]
-        offsets = torch.cat([(lm_target[known][:, :5] - pos_points[known][:, 0:1]) / s,
-                             (lm_target[known][:, 5:] - pos_points[known][:, 1:2]) / s], 1)
+        offsets = torch.cat(
+            [
+                (lm_target[known][:, :5] - pos_points[known][:, 0:1]) / s,
+                (lm_target[known][:, 5:] - pos_points[known][:, 1:2]) / s,
+            ],
+            1,
+        )
         landmark_loss = LANDMARK_WEIGHT * F.smooth_l1_loss(landmarks[known], offsets, reduction="sum") / n_pos
     else:
         landmark_loss = raw.sum() * 0

@@ -60,8 +60,13 @@ class TrainingViews(torch.utils.data.Dataset):
             target_boxes[pos] = boxes[assigned[pos]]
             lm = landmarks[assigned[pos]]
             target_landmarks[pos] = np.concatenate([lm[..., 0], lm[..., 1]], 1)
-        return (torch.from_numpy(np.ascontiguousarray(view)), torch.from_numpy(target_boxes),
-                torch.from_numpy(target_landmarks), torch.from_numpy(pos), torch.from_numpy(ignore))
+        return (
+            torch.from_numpy(np.ascontiguousarray(view)),
+            torch.from_numpy(target_boxes),
+            torch.from_numpy(target_landmarks),
+            torch.from_numpy(pos),
+            torch.from_numpy(ignore),
+        )
 
 
 def sample_weights(scenes) -> torch.Tensor:
@@ -97,8 +102,11 @@ def train_one_epoch(net, loader, optimizer, points, epoch, args, log) -> dict:
         n += 1
         if i % 20 == 0:
             rate = (i + 1) * args.batch / (time.perf_counter() - started)
-            log(f"epoch {epoch} iter {i}/{args.iters} " + " ".join(f"{k} {v / n:.4f}" for k, v in sums.items())
-                + f" lr {optimizer.param_groups[0]['lr']:.5f} {rate:.1f} img/s")
+            log(
+                f"epoch {epoch} iter {i}/{args.iters} "
+                + " ".join(f"{k} {v / n:.4f}" for k, v in sums.items())
+                + f" lr {optimizer.param_groups[0]['lr']:.5f} {rate:.1f} img/s"
+            )
     return {k: v / n for k, v in sums.items()}
 
 
@@ -122,7 +130,9 @@ def main(argv=None) -> None:
         log_file.write(line + "\n")
         log_file.flush()
 
-    scenes = [s for s in load_detector_scenes(Path(args.data), Path(args.wider) if args.wider else None) if s.split != "test"]
+    scenes = [
+        s for s in load_detector_scenes(Path(args.data), Path(args.wider) if args.wider else None) if s.split != "test"
+    ]
     attach_landmarks(scenes, Path(args.landmarks))
     train = [s for s in scenes if s.split == "train"]
     val = [s for s in scenes if s.split == "val"]
@@ -142,22 +152,43 @@ def main(argv=None) -> None:
     points = torch.from_numpy(views.points)
     for epoch in range(start_epoch, args.epochs):
         views.epoch = epoch
-        sampler = torch.utils.data.WeightedRandomSampler(sample_weights(train), args.iters * args.batch,
-                                                         generator=torch.Generator().manual_seed(args.seed * 1000 + epoch))
-        loader = torch.utils.data.DataLoader(views, batch_size=args.batch, sampler=sampler, num_workers=args.workers,
-                                             drop_last=True, persistent_workers=False)
+        sampler = torch.utils.data.WeightedRandomSampler(
+            sample_weights(train),
+            args.iters * args.batch,
+            generator=torch.Generator().manual_seed(args.seed * 1000 + epoch),
+        )
+        loader = torch.utils.data.DataLoader(
+            views,
+            batch_size=args.batch,
+            sampler=sampler,
+            num_workers=args.workers,
+            drop_last=True,
+            persistent_workers=False,
+        )
         losses = train_one_epoch(net, loader, optimizer, points, epoch, args, log)
         record = {"epoch": epoch, "losses": losses}
         if (epoch + 1) % args.val_every == 0 or epoch + 1 == args.epochs:
             record["val"] = validate(net, val)
-            log(f"epoch {epoch} validation AP " + json.dumps({k: round(v["face_ap"], 4) for k, v in record["val"]["by_source"].items()})
-                + f" mean {record['val']['mean_ap']:.4f}")
+            log(
+                f"epoch {epoch} validation AP "
+                + json.dumps({k: round(v["face_ap"], 4) for k, v in record["val"]["by_source"].items()})
+                + f" mean {record['val']['mean_ap']:.4f}"
+            )
             if record["val"]["mean_ap"] > best:
                 best = record["val"]["mean_ap"]
                 torch.save(net.state_dict(), out / "best.pt")
                 (out / "best.json").write_text(json.dumps(record, indent=2))
-        torch.save({"model": net.state_dict(), "optimizer": optimizer.state_dict(), "epoch": epoch,
-                    "best_val_ap": best, "args": vars(args), "metrics": record}, out / "last.tmp")
+        torch.save(
+            {
+                "model": net.state_dict(),
+                "optimizer": optimizer.state_dict(),
+                "epoch": epoch,
+                "best_val_ap": best,
+                "args": vars(args),
+                "metrics": record,
+            },
+            out / "last.tmp",
+        )
         (out / "last.tmp").replace(last)
         with open(out / "history.jsonl", "a") as history:
             history.write(json.dumps(record) + "\n")
@@ -166,8 +197,11 @@ def main(argv=None) -> None:
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="maskwatch train-detector", description=__doc__.split("\n")[0])
     p.add_argument("--data", default=str(data_root()))
-    p.add_argument("--wider", default=str(DEFAULT_WIDER),
-                   help="WIDER FACE built by ../shared/tools/wider_face.py ('' trains without it: research use only)")
+    p.add_argument(
+        "--wider",
+        default=str(DEFAULT_WIDER),
+        help="WIDER FACE built by ../shared/tools/wider_face.py ('' trains without it: research use only)",
+    )
     p.add_argument("--landmarks", default=str(REPO_ROOT / "build" / "detector" / "landmarks.npz"))
     p.add_argument("--out", default=str(REPO_ROOT / "build" / "detector" / "run"))
     p.add_argument("--epochs", type=int, default=32)

@@ -16,18 +16,33 @@ from .nets import NETS, set_threads
 SETTINGS = ((20, None), (16, None), (12, None), (20, 800), (12, 800), (20, 1024))
 ABLATE = ((20, None), (12, None))  # every weight combination here; elsewhere stock vs all three tuned
 THRESHOLD_VARIANTS = ((0.5, 0.6, 0.7),)  # also tried with all three tuned at the ABLATE settings
-COMBOS = ((), ("pnet",), ("rnet",), ("onet",), ("pnet", "rnet"), ("rnet", "onet"), ("pnet", "onet"),
-          ("pnet", "rnet", "onet"))
+COMBOS = (
+    (),
+    ("pnet",),
+    ("rnet",),
+    ("onet",),
+    ("pnet", "rnet"),
+    ("rnet", "onet"),
+    ("pnet", "onet"),
+    ("pnet", "rnet", "onet"),
+)
 METRICS_SOURCE = "maskwatch.training.metrics"
 
 
-def make_detector(weights_dir: Path | None, min_face_size=20, upscale_below=None,
-                  thresholds=(0.6, 0.7, 0.7), min_score=0.5):
+def make_detector(
+    weights_dir: Path | None, min_face_size=20, upscale_below=None, thresholds=(0.6, 0.7, 0.7), min_score=0.5
+):
     from maskwatch.detection.faces import MtcnnFaceDetector
 
     set_threads()
-    return MtcnnFaceDetector(min_face_size=min_face_size, thresholds=tuple(thresholds), min_score=min_score,
-                             threads=1, upscale_below=upscale_below, weights_dir=weights_dir)
+    return MtcnnFaceDetector(
+        min_face_size=min_face_size,
+        thresholds=tuple(thresholds),
+        min_score=min_score,
+        threads=1,
+        upscale_below=upscale_below,
+        weights_dir=weights_dir,
+    )
 
 
 def _detect(det, img):
@@ -64,25 +79,44 @@ def score(scenes: list[Scene], preds, times, det, min_face_size, upscale_below, 
     # the pipeline's operating point: MtcnnFaceDetector's default min_score 0.9
     strict = average_precision([(b[sc >= 0.9], sc[sc >= 0.9]) for b, sc in preds], gts, iou_threshold=0.5)
     at_09 = {"recall": _last(strict.recall), "precision": _last(strict.precision)}
-    return {"min_face_size": min_face_size, "upscale_below": upscale_below, "thresholds": list(thresholds),
-            "min_score": min_score, "weights": det.weights_loaded, "ap": float(res.ap or 0.0),
-            "recall": _last(res.recall), "precision": _last(res.precision),
-            "mean_iou_matched": _mean_matched_iou(preds, gts),
-            "recall_by_size": {label: v["recall"] for label, v in by_size.items()}, "at_min_score_0.9": at_09,
-            "ms_per_image": 1000 * float(np.mean(times)), "ms_median": 1000 * float(np.median(times)),
-            "n_images": len(preds), "n_faces": int(sum(len(g) for g in gts)), "metrics": METRICS_SOURCE}
+    return {
+        "min_face_size": min_face_size,
+        "upscale_below": upscale_below,
+        "thresholds": list(thresholds),
+        "min_score": min_score,
+        "weights": det.weights_loaded,
+        "ap": float(res.ap or 0.0),
+        "recall": _last(res.recall),
+        "precision": _last(res.precision),
+        "mean_iou_matched": _mean_matched_iou(preds, gts),
+        "recall_by_size": {label: v["recall"] for label, v in by_size.items()},
+        "at_min_score_0.9": at_09,
+        "ms_per_image": 1000 * float(np.mean(times)),
+        "ms_median": 1000 * float(np.median(times)),
+        "n_images": len(preds),
+        "n_faces": int(sum(len(g) for g in gts)),
+        "metrics": METRICS_SOURCE,
+    }
 
 
-def evaluate(scenes: list[Scene], weights_dir: Path | None, min_face_size=20, upscale_below=None,
-             thresholds=(0.6, 0.7, 0.7), min_score=0.5, images=None) -> dict:
+def evaluate(
+    scenes: list[Scene],
+    weights_dir: Path | None,
+    min_face_size=20,
+    upscale_below=None,
+    thresholds=(0.6, 0.7, 0.7),
+    min_score=0.5,
+    images=None,
+) -> dict:
     """Face AP@0.5, recall, recall by size and ms/image (1 thread) of MtcnnFaceDetector on scenes."""
     det = make_detector(weights_dir, min_face_size, upscale_below, thresholds, min_score)
     images = images if images is not None else [s.read_rgb() for s in scenes]
     for img in images[:2]:
         det.detect(img)  # warm-up
     out = [_detect(det, img) for img in images]
-    return score(scenes, [o[0] for o in out], [o[1] for o in out], det, min_face_size, upscale_below,
-                 thresholds, min_score)
+    return score(
+        scenes, [o[0] for o in out], [o[1] for o in out], det, min_face_size, upscale_below, thresholds, min_score
+    )
 
 
 def weights_folder(work: Path, nets: tuple[str, ...]) -> Path | None:
@@ -98,8 +132,17 @@ def weights_folder(work: Path, nets: tuple[str, ...]) -> Path | None:
     return folder
 
 
-def benchmark(test: list[Scene], work: Path, settings=SETTINGS, combos=COMBOS, thresholds=(0.6, 0.7, 0.7),
-              ablate=ABLATE, threshold_variants=THRESHOLD_VARIANTS, min_score=0.5, log=print) -> list[dict]:
+def benchmark(
+    test: list[Scene],
+    work: Path,
+    settings=SETTINGS,
+    combos=COMBOS,
+    thresholds=(0.6, 0.7, 0.7),
+    ablate=ABLATE,
+    threshold_variants=THRESHOLD_VARIANTS,
+    min_score=0.5,
+    log=print,
+) -> list[dict]:
     """Stock and all-tuned at every (min_face_size, upscale_below); every weight combination
     (stock = ()) at the `ablate` settings; the threshold variants (all tuned) at the settings without
     upscaling. All detectors run image by image in turn, so a change in the machine's load hits
@@ -131,7 +174,9 @@ def benchmark(test: list[Scene], work: Path, settings=SETTINGS, combos=COMBOS, t
         r = score(test, p, t, det, min_face, up, thr, min_score)
         r["tuned"] = list(combo)
         rows.append(r)
-        log(f"bench min_face {min_face} up {up} thr {thr} tuned {combo or 'stock'}: AP {r['ap']:.3f} "
+        log(
+            f"bench min_face {min_face} up {up} thr {thr} tuned {combo or 'stock'}: AP {r['ap']:.3f} "
             f"recall {r['recall']:.3f} by size {r['recall_by_size']} iou {r['mean_iou_matched']:.3f} "
-            f"{r['ms_per_image']:.1f} ms")
+            f"{r['ms_per_image']:.1f} ms"
+        )
     return rows

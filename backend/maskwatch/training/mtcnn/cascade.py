@@ -10,14 +10,21 @@ from .nets import normalise
 
 
 @torch.no_grad()
-def stage_candidates(img: torch.Tensor, pnet, rnet, minsize: float, thresholds, upto: str,
-                     factor: float = 0.709, with_stage1: bool = False):
+def stage_candidates(
+    img: torch.Tensor,
+    pnet,
+    rnet,
+    minsize: float,
+    thresholds,
+    upto: str,
+    factor: float = 0.709,
+    with_stage1: bool = False,
+):
     """Candidate boxes (K,5) that detect_face hands to R-Net (upto='rnet') or O-Net (upto='onet').
 
     A copy of detect_face's first two stages for one image (1,3,H,W) float tensor. With
     `with_stage1`, a pair: (those candidates, the P-Net stage's candidates)."""
-    from facenet_pytorch.models.utils.detect_face import (
-        bbreg, generateBoundingBox, imresample, rerec)
+    from facenet_pytorch.models.utils.detect_face import bbreg, generateBoundingBox, imresample, rerec
     from torchvision.ops.boxes import batched_nms
 
     h, w = img.shape[2:]
@@ -45,9 +52,15 @@ def stage_candidates(img: torch.Tensor, pnet, rnet, minsize: float, thresholds, 
     boxes = boxes[pick]
     regw = boxes[:, 2] - boxes[:, 0]
     regh = boxes[:, 3] - boxes[:, 1]
-    boxes = torch.stack([boxes[:, 0] + boxes[:, 5] * regw, boxes[:, 1] + boxes[:, 6] * regh,
-                         boxes[:, 2] + boxes[:, 7] * regw, boxes[:, 3] + boxes[:, 8] * regh,
-                         boxes[:, 4]]).permute(1, 0)
+    boxes = torch.stack(
+        [
+            boxes[:, 0] + boxes[:, 5] * regw,
+            boxes[:, 1] + boxes[:, 6] * regh,
+            boxes[:, 2] + boxes[:, 7] * regw,
+            boxes[:, 3] + boxes[:, 8] * regh,
+            boxes[:, 4],
+        ]
+    ).permute(1, 0)
     boxes = rerec(boxes)
     if upto == "rnet" or len(boxes) == 0:
         out = boxes.numpy().astype(np.float32)

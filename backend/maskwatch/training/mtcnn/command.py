@@ -36,22 +36,38 @@ def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="maskwatch tune-mtcnn", description=__doc__.splitlines()[0])
     ap.add_argument("--data", default=str(data_root()), help="../shared/datasets")
     ap.add_argument("--wider", default=str(DEFAULT_WIDER), help="WIDER FACE built by ../shared/tools/wider_face.py")
-    ap.add_argument("--wider-limit", type=int, default=800,
-                    help="WIDER training scenes used (every n-th): its crowds make R/O-Net samples large")
+    ap.add_argument(
+        "--wider-limit",
+        type=int,
+        default=800,
+        help="WIDER training scenes used (every n-th): its crowds make R/O-Net samples large",
+    )
     ap.add_argument("--out", default=str(REPO_ROOT / "models/mtcnn"), help="folder for the shipped {net}.pt")
     ap.add_argument("--work", default=str(REPO_ROOT / WORK_DIR))
     ap.add_argument("--nets", default="pnet,rnet,onet")
     ap.add_argument("--epochs", type=int, default=6)
     ap.add_argument("--lr", type=float, default=5e-4)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--onet-stage1-neg", type=int, default=0,
-                    help="O-Net: also this many P-Net-stage false positives per image and scale as negatives")
+    ap.add_argument(
+        "--onet-stage1-neg",
+        type=int,
+        default=0,
+        help="O-Net: also this many P-Net-stage false positives per image and scale as negatives",
+    )
     ap.add_argument("--skip-train", action="store_true", help="only evaluate what is in --work")
     ap.add_argument("--results", default=str(REPO_ROOT / "benchmarks/results/mtcnn_tuning"))
-    ap.add_argument("--bench", action="store_true", help="after training, benchmark on the test scenes, "
-                    "write --results .json/.md and copy the chosen tuned nets to --out")
-    ap.add_argument("--speed-factor", type=float, default=1.2,
-                    help="recommended setting: best AP within this factor of the stock default's ms/image")
+    ap.add_argument(
+        "--bench",
+        action="store_true",
+        help="after training, benchmark on the test scenes, "
+        "write --results .json/.md and copy the chosen tuned nets to --out",
+    )
+    ap.add_argument(
+        "--speed-factor",
+        type=float,
+        default=1.2,
+        help="recommended setting: best AP within this factor of the stock default's ms/image",
+    )
     return ap
 
 
@@ -77,12 +93,15 @@ def train_nets(args, nets, fit_scenes, val_scenes, work: Path, log) -> dict:
         t0 = time.time()
         tag = f"_n1{args.onet_stage1_neg}" if name == "onet" and args.onet_stage1_neg else ""
         with torch.no_grad():
-            tr_data = cached(work / f"{name}_train_s{args.seed}{tag}",
-                             lambda: make_samples(name, fit_scenes, nets, rng, args.onet_stage1_neg))
-            va_data = cached(work / f"{name}_val_s{args.seed}{tag}",
-                             lambda: make_samples(name, val_scenes, nets, rng, args.onet_stage1_neg))
-        info["samples"][name] = {"train": describe(tr_data), "val": describe(va_data),
-                                 "seconds": time.time() - t0}
+            tr_data = cached(
+                work / f"{name}_train_s{args.seed}{tag}",
+                lambda: make_samples(name, fit_scenes, nets, rng, args.onet_stage1_neg),
+            )
+            va_data = cached(
+                work / f"{name}_val_s{args.seed}{tag}",
+                lambda: make_samples(name, val_scenes, nets, rng, args.onet_stage1_neg),
+            )
+        info["samples"][name] = {"train": describe(tr_data), "val": describe(va_data), "seconds": time.time() - t0}
         log(f"{name} samples {info['samples'][name]}")
         epochs = args.epochs if name != "onet" else max(1, args.epochs - 2)
         _, hist, best = fit(name, nets[name], tr_data, va_data, epochs, args.lr, args.seed, work, log)
@@ -111,8 +130,10 @@ def main(argv=None):
     train += wider[:: max(1, len(wider) // args.wider_limit)][: args.wider_limit] if wider else []
     fit_scenes, sample_val = split_for_val(train)
     val = [s for s in scenes if s.split == "val"]
-    log(f"scenes: train {len(train)} (fit {len(fit_scenes)}, sample validation {len(sample_val)}), "
-        f"validation {len(val)} (chooses nets and settings)")
+    log(
+        f"scenes: train {len(train)} (fit {len(fit_scenes)}, sample validation {len(sample_val)}), "
+        f"validation {len(val)} (chooses nets and settings)"
+    )
     nets = stock_nets()
     info = train_nets(args, nets, fit_scenes, sample_val, work, log)
     if not args.skip_train:
@@ -123,5 +144,7 @@ def main(argv=None):
     rows = benchmark(val, work, log=log)
     command = "python -m maskwatch.training.mtcnn " + " ".join(argv if argv is not None else sys.argv[1:])
     best, recommended = finish(rows, val, work, Path(args.out), Path(args.results), args.speed_factor, command)
-    log(f"shipped {best['tuned']}; recommended min_face {recommended['min_face_size']} "
-        f"up {recommended['upscale_below']} thresholds {recommended['thresholds']}")
+    log(
+        f"shipped {best['tuned']}; recommended min_face {recommended['min_face_size']} "
+        f"up {recommended['upscale_below']} thresholds {recommended['thresholds']}"
+    )

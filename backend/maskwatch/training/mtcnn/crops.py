@@ -44,7 +44,7 @@ def crop_boxes(img: torch.Tensor, boxes: np.ndarray, size: int) -> tuple[np.ndar
     for i, (x, y, ex, ey) in enumerate(b):
         x, y, ex, ey = max(x, 1), max(y, 1), min(ex, w), min(ey, h)
         if ey > y - 1 and ex > x - 1 and ey - y >= 1 and ex - x >= 1:
-            patch = img[:, :, y - 1:ey, x - 1:ex]
+            patch = img[:, :, y - 1 : ey, x - 1 : ex]
             crops.append(F.interpolate(patch, size=(size, size), mode="area"))
             keep.append(i)
     if not crops:

@@ -41,8 +41,11 @@ def batch_losses(model, name, x, y, r, teacher=None, ohem=OHEM_KEEP, box_weight=
         loss_lm = F.mse_loss(out[1][box_mask], t_lm, reduction="none").sum(1).mean()
     total = loss_cls + box_weight * loss_box + lm_weight * loss_lm
     with torch.no_grad():
-        acc = ((logits[cls_mask].argmax(1) == y[cls_mask].long()).float().mean()
-               if cls_mask.any() else torch.tensor(float("nan")))
+        acc = (
+            (logits[cls_mask].argmax(1) == y[cls_mask].long()).float().mean()
+            if cls_mask.any()
+            else torch.tensor(float("nan"))
+        )
     return total, {"cls": loss_cls.item(), "box": loss_box.item(), "lm": loss_lm.item(), "acc": acc.item()}
 
 
@@ -60,7 +63,7 @@ def train_one_epoch(model, name, data, optimizer, rng, batch_size=256, teacher=N
     order = rng.permutation(len(y))
     sums, n = {}, 0
     for start in range(0, len(order), batch_size):
-        idx = np.sort(order[start:start + batch_size])
+        idx = np.sort(order[start : start + batch_size])
         flip = rng.random(len(idx)) < 0.5
         xb = to_input(x[idx], flip)
         rb = torch.from_numpy(flip_regs(r[idx], flip))
@@ -86,16 +89,18 @@ def evaluate_samples(model, name, data, batch_size=1024):
     x, y, r = data
     probs, regs = [], []
     for s in range(0, len(y), batch_size):
-        reg, logits = heads(model(to_input(x[s:s + batch_size])), name)
+        reg, logits = heads(model(to_input(x[s : s + batch_size])), name)
         probs.append(F.softmax(logits, 1)[:, 1])
         regs.append(reg)
     p = torch.cat(probs).numpy()
     reg = torch.cat(regs).numpy()
     pos, neg, box = y == POS, y == NEG, (y == POS) | (y == PART)
-    return {"acc": float(np.mean(np.concatenate([p[pos] >= 0.5, p[neg] < 0.5]))),
-            "pos_recall": float(np.mean(p[pos] >= 0.5)),
-            "neg_reject": float(np.mean(p[neg] < 0.5)),
-            "box_mse": float(np.mean(np.sum((reg[box] - r[box]) ** 2, 1)))}
+    return {
+        "acc": float(np.mean(np.concatenate([p[pos] >= 0.5, p[neg] < 0.5]))),
+        "pos_recall": float(np.mean(p[pos] >= 0.5)),
+        "neg_reject": float(np.mean(p[neg] < 0.5)),
+        "box_mse": float(np.mean(np.sum((reg[box] - r[box]) ** 2, 1))),
+    }
 
 
 def fit(name, net, train_data, val_data, epochs, lr, seed, work: Path, log=print):
@@ -110,8 +115,7 @@ def fit(name, net, train_data, val_data, epochs, lr, seed, work: Path, log=print
     batch_size = 256
     steps = epochs * math.ceil(len(train_data[1]) / batch_size)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-    scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, total_steps=steps,
-                                                    pct_start=0.1)
+    scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, total_steps=steps, pct_start=0.1)
     history = [{"epoch": 0, "val": evaluate_samples(model, name, val_data)}]
     log(f"{name} stock val {history[0]['val']}")
     best = (history[0]["val"]["acc"] - history[0]["val"]["box_mse"], 0, copy.deepcopy(model.state_dict()))
@@ -122,8 +126,18 @@ def fit(name, net, train_data, val_data, epochs, lr, seed, work: Path, log=print
         history.append({"epoch": epoch, "train": tr, "val": val, "seconds": time.time() - t0})
         log(f"{name} epoch {epoch} train {tr} val {val} {time.time() - t0:.0f}s")
         state = copy.deepcopy(model.state_dict())
-        torch.save({"net": name, "epoch": epoch, "state_dict": state, "optimizer": optimizer.state_dict(),
-                    "history": history, "lr": lr, "seed": seed}, work / f"{name}_epoch{epoch}.pt")
+        torch.save(
+            {
+                "net": name,
+                "epoch": epoch,
+                "state_dict": state,
+                "optimizer": optimizer.state_dict(),
+                "history": history,
+                "lr": lr,
+                "seed": seed,
+            },
+            work / f"{name}_epoch{epoch}.pt",
+        )
         score = val["acc"] - val["box_mse"]
         if score > best[0]:
             best = (score, epoch, state)

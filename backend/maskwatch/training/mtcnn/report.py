@@ -16,16 +16,21 @@ def _fmt_recall(v) -> str:
 
 def markdown_table(rows: list[dict]) -> str:
     """One line per benchmark row (see bench.score)."""
-    head = ("| min_face | upscale_below | thresholds | tuned nets | face AP@0.5 | recall | "
-            + " | ".join(f"R {b}" for b in FACE_SIZE_LABELS) + " | mean IoU | R / P at score 0.9 | ms/img (1 thr) |")
+    head = (
+        "| min_face | upscale_below | thresholds | tuned nets | face AP@0.5 | recall | "
+        + " | ".join(f"R {b}" for b in FACE_SIZE_LABELS)
+        + " | mean IoU | R / P at score 0.9 | ms/img (1 thr) |"
+    )
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for r in rows:
-        lines.append(f"| {r['min_face_size']} | {r['upscale_below'] or '-'} | {'/'.join(f'{t:g}' for t in r['thresholds'])} | "
-                     f"{'+'.join(r['tuned']) or 'stock'} | "
-                     f"{r['ap']:.3f} | {r['recall']:.3f} | "
-                     + " | ".join(_fmt_recall(r['recall_by_size'][b]) for b in FACE_SIZE_LABELS)
-                     + f" | {r['mean_iou_matched']:.3f} | {r['at_min_score_0.9']['recall']:.2f} / "
-                     f"{r['at_min_score_0.9']['precision']:.2f} | {r['ms_per_image']:.1f} |")
+        lines.append(
+            f"| {r['min_face_size']} | {r['upscale_below'] or '-'} | {'/'.join(f'{t:g}' for t in r['thresholds'])} | "
+            f"{'+'.join(r['tuned']) or 'stock'} | "
+            f"{r['ap']:.3f} | {r['recall']:.3f} | "
+            + " | ".join(_fmt_recall(r["recall_by_size"][b]) for b in FACE_SIZE_LABELS)
+            + f" | {r['mean_iou_matched']:.3f} | {r['at_min_score_0.9']['recall']:.2f} / "
+            f"{r['at_min_score_0.9']['precision']:.2f} | {r['ms_per_image']:.1f} |"
+        )
     return "\n".join(lines)
 
 
@@ -34,12 +39,16 @@ def choose(rows: list[dict], speed_factor: float = 1.2) -> tuple[dict, dict]:
     (min_face_size 20, no upscaling, thresholds 0.6/0.7/0.7) -- only nets that improve it are shipped.
     recommend: the best-AP row using the shipped nets whose time is within `speed_factor` x the stock
     default's (timings are relative, so this holds whatever the machine's load)."""
-    default = [r for r in rows if r["min_face_size"] == 20 and r["upscale_below"] is None
-               and r["thresholds"] == [0.6, 0.7, 0.7]]
+    default = [
+        r
+        for r in rows
+        if r["min_face_size"] == 20 and r["upscale_below"] is None and r["thresholds"] == [0.6, 0.7, 0.7]
+    ]
     ship = max(default, key=lambda r: r["ap"])
     stock = next(r for r in default if not r["tuned"])
-    fast = [r for r in rows if r["tuned"] == ship["tuned"]
-            and r["ms_per_image"] <= speed_factor * stock["ms_per_image"]]
+    fast = [
+        r for r in rows if r["tuned"] == ship["tuned"] and r["ms_per_image"] <= speed_factor * stock["ms_per_image"]
+    ]
     return ship, max(fast, key=lambda r: r["ap"])
 
 
@@ -54,18 +63,30 @@ def finish(rows, scenes, work: Path, out: Path, results: Path, speed_factor: flo
     results.parent.mkdir(parents=True, exist_ok=True)
     train_info = json.loads((work / "train_info.json").read_text()) if (work / "train_info.json").exists() else {}
     epochs = {n: len(h) - 1 for n, h in (train_info.get("history") or {}).items()}
-    payload = {"choice_scenes": len(scenes), "choice_faces": int(sum(len(s.boxes) for s in scenes)),
-               "threads": 1, "speed_factor": speed_factor, "shipped": best["tuned"],
-               "best_at_defaults": best, "recommended": recommended, "rows": rows,
-               "samples": train_info.get("samples"), "epochs": epochs,
-               "best_epoch": train_info.get("best_epoch"), "command": command}
+    payload = {
+        "choice_scenes": len(scenes),
+        "choice_faces": int(sum(len(s.boxes) for s in scenes)),
+        "threads": 1,
+        "speed_factor": speed_factor,
+        "shipped": best["tuned"],
+        "best_at_defaults": best,
+        "recommended": recommended,
+        "rows": rows,
+        "samples": train_info.get("samples"),
+        "epochs": epochs,
+        "best_epoch": train_info.get("best_epoch"),
+        "command": command,
+    }
     results.with_suffix(".json").write_text(json.dumps(payload, indent=1))
     stock = next(r for r in rows if not r["tuned"] and r["min_face_size"] == 20 and r["upscale_below"] is None)
 
     def desc(r):
-        return (f"min_face_size {r['min_face_size']}, upscale_below {r['upscale_below']}, thresholds "
-                f"{'/'.join(f'{t:g}' for t in r['thresholds'])}: face AP {r['ap']:.3f}, "
-                f"{r['ms_per_image']:.0f} ms/image ({r['ms_per_image'] / stock['ms_per_image']:.2f}x stock default)")
+        return (
+            f"min_face_size {r['min_face_size']}, upscale_below {r['upscale_below']}, thresholds "
+            f"{'/'.join(f'{t:g}' for t in r['thresholds'])}: face AP {r['ap']:.3f}, "
+            f"{r['ms_per_image']:.0f} ms/image ({r['ms_per_image'] / stock['ms_per_image']:.2f}x stock default)"
+        )
+
     samples = train_info.get("samples") or {}
     lines = [
         "# MTCNN fine-tuning on the face detector's training scenes (kaggle, adityap27, WIDER FACE)",
@@ -82,8 +103,10 @@ def finish(rows, scenes, work: Path, out: Path, results: Path, speed_factor: flo
         f"- tuned nets shipped in models/mtcnn/: {', '.join(best['tuned']) or 'none'} ({desc(best)})",
         f"- best within {speed_factor:g}x the stock default's time: {desc(recommended)}",
         "- training samples (train / val split of the training scenes): "
-        + "; ".join(f"{n} {v['train']['n']} (pos {v['train']['pos']}, part {v['train']['part']}, "
-                    f"neg {v['train']['neg']})" for n, v in samples.items()),
+        + "; ".join(
+            f"{n} {v['train']['n']} (pos {v['train']['pos']}, part {v['train']['part']}, neg {v['train']['neg']})"
+            for n, v in samples.items()
+        ),
         f"- epochs: {epochs}; epoch kept: {train_info.get('best_epoch')}",
         f"- reproduce: `{command}`",
         "",

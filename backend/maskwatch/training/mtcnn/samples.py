@@ -26,6 +26,7 @@ IGNORE = 127
 def pixel_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """IoU (float32 (N,M)) of 1-based inclusive pixel boxes a (N,4) vs b (M,4), i.e. areas with +1:
     the continuous IoU of the boxes grown by one pixel to the right and bottom."""
+
     def grown(boxes):
         out = np.asarray(boxes, np.float64).reshape(-1, 4).copy()
         out[:, 2:] += 1
@@ -41,8 +42,15 @@ def reg_targets(boxes: np.ndarray, gts: np.ndarray, pnet: bool) -> np.ndarray:
     h = boxes[:, 3] - boxes[:, 1] + (0 if pnet else 1)
     w = np.maximum(w, 1e-3)
     h = np.maximum(h, 1e-3)
-    return np.stack([(gts[:, 0] - boxes[:, 0]) / w, (gts[:, 1] - boxes[:, 1]) / h,
-                     (gts[:, 2] - boxes[:, 2]) / w, (gts[:, 3] - boxes[:, 3]) / h], 1).astype(np.float32)
+    return np.stack(
+        [
+            (gts[:, 0] - boxes[:, 0]) / w,
+            (gts[:, 1] - boxes[:, 1]) / h,
+            (gts[:, 2] - boxes[:, 2]) / w,
+            (gts[:, 3] - boxes[:, 3]) / h,
+        ],
+        1,
+    ).astype(np.float32)
 
 
 def label_boxes(boxes: np.ndarray, gts: np.ndarray, pnet: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -69,8 +77,9 @@ def _face_boxes(scene: Scene) -> np.ndarray:
     return scene.boxes[face_size(scene.boxes) >= MIN_FACE]
 
 
-def jitter_squares(gt: np.ndarray, rng: np.random.Generator, n: int, spread: float,
-                   size_lo: float, size_hi: float) -> np.ndarray:
+def jitter_squares(
+    gt: np.ndarray, rng: np.random.Generator, n: int, spread: float, size_lo: float, size_hi: float
+) -> np.ndarray:
     """Square integer boxes around one ground-truth box (sizes relative to max(w, h))."""
     x1, y1, x2, y2 = gt
     w, h = x2 - x1 + 1, y2 - y1 + 1
@@ -83,8 +92,9 @@ def jitter_squares(gt: np.ndarray, rng: np.random.Generator, n: int, spread: flo
     return np.stack([bx1, by1, bx1 + s - 1, by1 + s - 1], 1).astype(np.float32)
 
 
-def pnet_samples(scenes: list[Scene], rng: np.random.Generator, per_face: int = 36,
-                 near_neg: int = 10, rand_neg: int = 120):
+def pnet_samples(
+    scenes: list[Scene], rng: np.random.Generator, per_face: int = 36, near_neg: int = 10, rand_neg: int = 120
+):
     """12x12 crops: jittered squares around faces (pos/part/near negatives) + random negatives."""
     xs, ys, rs = [], [], []
     for scene in scenes:
@@ -119,8 +129,16 @@ def pnet_samples(scenes: list[Scene], rng: np.random.Generator, per_face: int = 
     return np.concatenate(xs), np.concatenate(ys), np.concatenate(rs)
 
 
-def mined_samples(scenes: list[Scene], net: str, pnet, rnet, rng: np.random.Generator,
-                  max_neg: int = 40, jitter_per_face: int = 8, stage1_neg: int = 0):
+def mined_samples(
+    scenes: list[Scene],
+    net: str,
+    pnet,
+    rnet,
+    rng: np.random.Generator,
+    max_neg: int = 40,
+    jitter_per_face: int = 8,
+    stage1_neg: int = 0,
+):
     """R-Net (24x24) or O-Net (48x48) samples: the previous stages' candidates on the training
     images (their false positives become hard negatives) at 1x (min face 12) and 2x (min face 20,
     i.e. upscale_below), plus jittered ground truth squares."""
@@ -174,8 +192,12 @@ def split_for_val(scenes: list[Scene], share: float = 0.1):
 def describe(data) -> dict:
     """Counts of a sample set: {"n", "pos", "part", "neg"}."""
     y = data[1]
-    return {"n": int(len(y)), "pos": int((y == POS).sum()), "part": int((y == PART).sum()),
-            "neg": int((y == NEG).sum())}
+    return {
+        "n": int(len(y)),
+        "pos": int((y == POS).sum()),
+        "part": int((y == PART).sum()),
+        "neg": int((y == NEG).sum()),
+    }
 
 
 def cached(path: Path, make):

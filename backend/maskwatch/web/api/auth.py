@@ -4,14 +4,22 @@ from __future__ import annotations
 
 from flask import current_app
 
+from ...store import accounts
 from ..auth import access
 from ..auth.credentials import hash_password, needs_rehash, new_api_token, verify_password
 from ..extensions import limiter
-from ...store import accounts
 from .errors import ApiError
 from .parser import Blueprint
-from .schemas import (ErrorSchema, LoginResultSchema, LoginSchema, MeSchema, NewTokenSchema, PasswordChangeSchema,
-                      TokenInSchema, TokenSchema)
+from .schemas import (
+    ErrorSchema,
+    LoginResultSchema,
+    LoginSchema,
+    MeSchema,
+    NewTokenSchema,
+    PasswordChangeSchema,
+    TokenInSchema,
+    TokenSchema,
+)
 
 bp = Blueprint("auth", __name__, url_prefix="/api/auth", description="Sign in, API tokens")
 
@@ -37,8 +45,13 @@ def me():
     enabled = access.auth_enabled()
     principal = access.current_principal() if enabled else None
     user = accounts.get_user(principal.user_id) if principal else None
-    return {"auth_enabled": enabled, "authenticated": user is not None, "user": user.to_dict() if user else None,
-            "csrf_token": access.csrf_token() if user else None, "public": access.public_flags()}
+    return {
+        "auth_enabled": enabled,
+        "authenticated": user is not None,
+        "user": user.to_dict() if user else None,
+        "csrf_token": access.csrf_token() if user else None,
+        "public": access.public_flags(),
+    }
 
 
 @bp.route("/login", methods=["POST"])
@@ -46,8 +59,11 @@ def me():
 @bp.arguments(LoginSchema)
 @bp.response(200, LoginResultSchema)
 @bp.alt_response(401, schema=ErrorSchema, description="wrong user name or password")
-@bp.alt_response(429, schema=ErrorSchema, description="too many failed attempts from this address (LOGIN_RATE_LIMIT, "
-                                                      "shared with the password change)")
+@bp.alt_response(
+    429,
+    schema=ErrorSchema,
+    description="too many failed attempts from this address (LOGIN_RATE_LIMIT, shared with the password change)",
+)
 def login(body):
     """Start a session (cookie); the answer's csrf_token goes in X-CSRF-Token on later unsafe calls."""
     if not access.auth_enabled():
@@ -74,8 +90,11 @@ def logout():
 @bp.response(204)
 @bp.alt_response(401, schema=ErrorSchema, description="the current password is wrong")
 @bp.alt_response(403, schema=ErrorSchema, description="an API token (only a signed-in browser may change the password)")
-@bp.alt_response(429, schema=ErrorSchema, description="too many wrong passwords from this address (LOGIN_RATE_LIMIT, "
-                                                      "shared with sign-in)")
+@bp.alt_response(
+    429,
+    schema=ErrorSchema,
+    description="too many wrong passwords from this address (LOGIN_RATE_LIMIT, shared with sign-in)",
+)
 def change_password(body):
     """Change the signed-in user's password; other sessions of the user end, this one goes on."""
     user = accounts.get_user(access.require_session().user_id)

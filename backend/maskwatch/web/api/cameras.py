@@ -9,8 +9,8 @@ from __future__ import annotations
 from flask import current_app
 
 from ...jobs import get_runner
-from ..events import LIVE_NAMESPACE, camera_room
 from ...store import queries
+from ..events import LIVE_NAMESPACE, camera_room
 from .errors import ApiError
 from .parser import Blueprint
 from .schemas import CameraSchema, ErrorSchema
@@ -26,8 +26,15 @@ def camera_or_404(source_id: int):
 
 
 def camera_dict(source) -> dict:
-    return {**source.to_dict(), "watch": {"namespace": LIVE_NAMESPACE, "event": "watch", "data": {"camera_id": source.id},
-                                          "room": camera_room(source.id)}}
+    return {
+        **source.to_dict(),
+        "watch": {
+            "namespace": LIVE_NAMESPACE,
+            "event": "watch",
+            "data": {"camera_id": source.id},
+            "room": camera_room(source.id),
+        },
+    }
 
 
 @bp.route("")
@@ -65,4 +72,3 @@ def stop_camera(source_id):
     camera_or_404(source_id)
     queries.set_camera_enabled(source_id, False)
     return camera_dict(camera_or_404(source_id))
-

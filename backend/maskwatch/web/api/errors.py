@@ -19,8 +19,16 @@ __all__ = ["ApiError", "json_error", "init_app"]
 log = logging.getLogger(__name__)
 
 #: HTTP status for each MediaError code.
-MEDIA_ERROR_STATUS = {"empty": 400, "corrupt": 400, "not_found": 400, "unsupported_type": 415,
-                      "too_large": 413, "too_many_pixels": 413, "too_long": 413, "busy": 503}
+MEDIA_ERROR_STATUS = {
+    "empty": 400,
+    "corrupt": 400,
+    "not_found": 400,
+    "unsupported_type": 415,
+    "too_large": 413,
+    "too_many_pixels": 413,
+    "too_long": 413,
+    "busy": 503,
+}
 #: Seconds a client is told to wait after a busy answer.
 BUSY_RETRY_AFTER_S = 2
 #: The database is down, locked or every pooled connection is taken: the client may try again (503), it is no bug.

@@ -17,8 +17,9 @@ SPOOL_BACKLOG = "spool_backlog"
 
 @bp.route("")
 @bp.response(200, HealthSchema)
-@bp.alt_response(503, schema=HealthSchema, description="degraded: sightings cannot be written to the database now "
-                                                       "(reasons says why)")
+@bp.alt_response(
+    503, schema=HealthSchema, description="degraded: sightings cannot be written to the database now (reasons says why)"
+)
 def health():
     """ok (200) only when a sighting would be written to the database now; else degraded (503) with the reasons:
     database_unreachable, database_locked, pool_exhausted, spool_backlog (sightings wait in the spool)."""
@@ -26,8 +27,15 @@ def health():
     spool = spool_status()
     reasons = ([problem] if problem else []) + ([SPOOL_BACKLOG] if spool["waiting"] else [])
     service = get_detector()
-    body = {"status": "degraded" if reasons else "ok", "reasons": reasons, "database": problem is None,
-            "model_loaded": service.loaded, "detector": current_app.config["DETECTOR"],
-            "profiles": {name: profile.to_dict() for name, profile in service.profiles.items()}, "version": __version__,
-            "sightings_waiting": spool["waiting"], "sightings_dropped": spool["dropped"]}
+    body = {
+        "status": "degraded" if reasons else "ok",
+        "reasons": reasons,
+        "database": problem is None,
+        "model_loaded": service.loaded,
+        "detector": current_app.config["DETECTOR"],
+        "profiles": {name: profile.to_dict() for name, profile in service.profiles.items()},
+        "version": __version__,
+        "sightings_waiting": spool["waiting"],
+        "sightings_dropped": spool["dropped"],
+    }
     return body, (503 if reasons else 200)

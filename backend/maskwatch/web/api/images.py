@@ -11,9 +11,9 @@ from ...detection.draw import draw_detections
 from ...detection.profiles import PICTURE
 from ...detector_service import get_detector
 from ...media import PixelBudget, decode_image, image_size
+from ...monitor import StreamSession
 from ...store import queries, utcnow
 from ...store.errors import StoreError
-from ...monitor import StreamSession
 from ...store.recording import get_recorder
 from ...store.spool import SourceRef
 from ...tracking import FaceTracker
@@ -77,7 +77,9 @@ def jpeg_data_url(rgb) -> str:
 @bp.alt_response(404, schema=ErrorSchema, description="no source source_id")
 @bp.alt_response(413, schema=ErrorSchema, description="over MAX_UPLOAD_MB or too many pixels")
 @bp.alt_response(415, schema=ErrorSchema, description="not a JPEG, PNG or WebP image (checked by content)")
-@bp.alt_response(503, schema=ErrorSchema, description="busy: other large pictures take IMAGE_PIXELS_AT_ONCE (see Retry-After)")
+@bp.alt_response(
+    503, schema=ErrorSchema, description="busy: other large pictures take IMAGE_PIXELS_AT_ONCE (see Retry-After)"
+)
 def detect_image(query, files):
     """Faces with boxes, labels and scores; each face is recorded as one sighting."""
     max_bytes = current_app.config["MAX_UPLOAD_MB"] * 2**20
@@ -94,15 +96,28 @@ def detect_in_picture(rgb, size: tuple[int, int], query) -> dict:
     scaled down (PICTURE_MAX_SIDE): boxes are given in the picture's own pixels, the annotated copy is rgb's."""
     service = get_detector()
     # a picture is a one-frame session: every face is a person (min_frames=1)
-    session = StreamSession(service, FaceTracker(min_frames=1), upload_source(query["source_id"], "image", UPLOADS_SOURCE),
-                            recorder=get_recorder(), profile=PICTURE)
+    session = StreamSession(
+        service,
+        FaceTracker(min_frames=1),
+        upload_source(query["source_id"], "image", UPLOADS_SOURCE),
+        recorder=get_recorder(),
+        profile=PICTURE,
+    )
     result = session.process(rgb, utcnow())
     session.close()
     to_picture = (size[0] / rgb.shape[1], size[1] / rgb.shape[0])
-    body = {"source_id": session.source_id, "width": size[0], "height": size[1],
-            "faces": [{**f.detection.to_dict(), "box": picture_box(f.detection.box, to_picture), "verdict": f.verdict}
-                      for f in result.faces],
-            "sightings": session.written, "sightings_waiting": session.waiting, "ms": result.ms}
+    body = {
+        "source_id": session.source_id,
+        "width": size[0],
+        "height": size[1],
+        "faces": [
+            {**f.detection.to_dict(), "box": picture_box(f.detection.box, to_picture), "verdict": f.verdict}
+            for f in result.faces
+        ],
+        "sightings": session.written,
+        "sightings_waiting": session.waiting,
+        "ms": result.ms,
+    }
     smallest = service.smallest_face_px(PICTURE, rgb.shape[0], rgb.shape[1])
     if smallest is not None:
         body["min_face_px"] = round(smallest * to_picture[0], 1)

@@ -52,5 +52,9 @@ def get_job_video(job_id):
 @bp.alt_response(404, schema=ErrorSchema)
 @bp.alt_response(409, schema=ErrorSchema, description="the job has not finished")
 def get_job_results(job_id):
-    return send_file(finished_file(job_id, "result_path"), mimetype="application/json", as_attachment=True,
-                     download_name=f"maskwatch-{job_id}.json")
+    return send_file(
+        finished_file(job_id, "result_path"),
+        mimetype="application/json",
+        as_attachment=True,
+        download_name=f"maskwatch-{job_id}.json",
+    )

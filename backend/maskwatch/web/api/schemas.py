@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask_smorest.fields import Upload
@@ -17,7 +17,7 @@ MAX_ROW_ID = 2**31 - 1
 #: Dates a query may name: far from year 1 and 9999, where a day's arithmetic or a time zone overflows.
 FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9998, 12, 31)
 IN_DAYS = validate.Range(min=FIRST_DAY, max=LAST_DAY)
-IN_TIMES = validate.Range(min=datetime(1900, 1, 1, tzinfo=timezone.utc), max=datetime(9998, 12, 31, tzinfo=timezone.utc))
+IN_TIMES = validate.Range(min=datetime(1900, 1, 1, tzinfo=UTC), max=datetime(9998, 12, 31, tzinfo=UTC))
 CAMERA_SCHEMES = ("rtsp", "rtsps", "http", "https", "file")
 
 
@@ -41,6 +41,7 @@ class ErrorSchema(Schema):
 
 # --- sources -------------------------------------------------------------------------------------
 
+
 class CameraStatusSchema(Schema):
     state = fields.Str(validate=validate.OneOf(CAMERA_STATES))
     error = fields.Str(allow_none=True, metadata={"description": "why it is retrying or failed (no credentials)"})
@@ -54,7 +55,10 @@ class SourceSchema(Schema):
     name = fields.Str()
     has_url = fields.Bool(metadata={"description": "a camera URL is set (it is never returned whole)"})
     created_at = fields.Str(metadata={"description": "ISO 8601, UTC"})
-    url_masked = fields.Str(allow_none=True, metadata={"description": "cameras: the URL with its user info, query values and fragment as ***"})
+    url_masked = fields.Str(
+        allow_none=True,
+        metadata={"description": "cameras: the URL with its user info, query values and fragment as ***"},
+    )
     detect_fps = fields.Float(allow_none=True, metadata={"description": "cameras: detections per second"})
     camera = fields.Nested(CameraStatusSchema, metadata={"description": "cameras: the worker's last reported state"})
 
@@ -66,17 +70,25 @@ class CameraSchema(SourceSchema):
 class SourceInSchema(Schema):
     kind = fields.Str(required=True, validate=validate.OneOf(SOURCE_KINDS))
     name = fields.Str(required=True, validate=validate.Length(min=1, max=SOURCE_NAME_MAX))
-    url = fields.Str(load_default=None, validate=validate.Length(max=1000),
-                     metadata={"description": "cameras only: rtsp://, http:// or https:// stream URL "
-                                              "(file:// when the server allows CAMERA_FILE_URLS)"})
-    detect_fps = fields.Float(load_default=None, validate=validate.Range(min=0.1, max=30),
-                              metadata={"description": "cameras only: detections per second (default CAMERA_DETECT_FPS)"})
+    url = fields.Str(
+        load_default=None,
+        validate=validate.Length(max=1000),
+        metadata={
+            "description": "cameras only: rtsp://, http:// or https:// stream URL "
+            "(file:// when the server allows CAMERA_FILE_URLS)"
+        },
+    )
+    detect_fps = fields.Float(
+        load_default=None,
+        validate=validate.Range(min=0.1, max=30),
+        metadata={"description": "cameras only: detections per second (default CAMERA_DETECT_FPS)"},
+    )
 
     @validates_schema
     def url_only_for_cameras(self, data, **kwargs):
         url = data.get("url")
         if data.get("kind") == "camera":
-            if not url or not url.split("://", 1)[0].lower() in CAMERA_SCHEMES:
+            if not url or url.split("://", 1)[0].lower() not in CAMERA_SCHEMES:
                 raise ValidationError("a camera needs an rtsp://, http:// or https:// URL", "url")
         elif url:
             raise ValidationError("only cameras have a URL", "url")
@@ -85,6 +97,7 @@ class SourceInSchema(Schema):
 
 
 # --- detections ----------------------------------------------------------------------------------
+
 
 class FaceSchema(Schema):
     box = fields.List(fields.Float(), metadata={"description": "[x1, y1, x2, y2] in pixels"})
@@ -109,12 +122,22 @@ class ImageResultSchema(Schema):
     height = fields.Int()
     faces = fields.List(fields.Nested(FaceSchema))
     sightings = fields.Int(metadata={"description": "rows written: one per face"})
-    sightings_waiting = fields.Int(metadata={"description": "faces whose sighting waits in the spool (the database is unreachable)"})
+    sightings_waiting = fields.Int(
+        metadata={"description": "faces whose sighting waits in the spool (the database is unreachable)"}
+    )
     ms = fields.Float()
-    min_face_px = fields.Float(metadata={"description": "the smallest face looked for, in the picture's pixels (the "
-                                                        "picture profile): smaller faces are not found nor counted"})
-    annotated = fields.Str(metadata={"description": "data:image/jpeg;base64,... when annotate=true; a picture over "
-                                                    "PICTURE_MAX_SIDE is drawn at the scaled-down size"})
+    min_face_px = fields.Float(
+        metadata={
+            "description": "the smallest face looked for, in the picture's pixels (the "
+            "picture profile): smaller faces are not found nor counted"
+        }
+    )
+    annotated = fields.Str(
+        metadata={
+            "description": "data:image/jpeg;base64,... when annotate=true; a picture over "
+            "PICTURE_MAX_SIDE is drawn at the scaled-down size"
+        }
+    )
 
 
 class VideoQuerySchema(Schema):
@@ -123,6 +146,7 @@ class VideoQuerySchema(Schema):
 
 # --- jobs ----------------------------------------------------------------------------------------
 
+
 class JobSchema(Schema):
     id = fields.Str()
     kind = fields.Str()
@@ -130,7 +154,9 @@ class JobSchema(Schema):
     progress = fields.Float(metadata={"description": "0-1"})
     error = fields.Str(allow_none=True)
     source_id = fields.Int(allow_none=True)
-    attempts = fields.Int(metadata={"description": "runs started; a server restart runs an interrupted job again up to JOB_MAX_ATTEMPTS"})
+    attempts = fields.Int(
+        metadata={"description": "runs started; a server restart runs an interrupted job again up to JOB_MAX_ATTEMPTS"}
+    )
     created_at = fields.Str()
     started_at = fields.Str(allow_none=True)
     finished_at = fields.Str(allow_none=True)
@@ -139,6 +165,7 @@ class JobSchema(Schema):
 
 
 # --- sightings -----------------------------------------------------------------------------------
+
 
 class SightingSchema(Schema):
     id = fields.Int()
@@ -153,10 +180,15 @@ class SightingSchema(Schema):
 class SightingQuerySchema(Schema):
     source_id = row_id(load_default=None)
     verdict = fields.Str(load_default=None, validate=validate.OneOf(VERDICTS))
-    start = fields.AwareDateTime(load_default=None, default_timezone=timezone.utc, validate=IN_TIMES,
-                                 metadata={"description": "ISO 8601; without an offset it is UTC"})
-    end = fields.AwareDateTime(load_default=None, default_timezone=timezone.utc, validate=IN_TIMES,
-                               metadata={"description": "exclusive"})
+    start = fields.AwareDateTime(
+        load_default=None,
+        default_timezone=UTC,
+        validate=IN_TIMES,
+        metadata={"description": "ISO 8601; without an offset it is UTC"},
+    )
+    end = fields.AwareDateTime(
+        load_default=None, default_timezone=UTC, validate=IN_TIMES, metadata={"description": "exclusive"}
+    )
 
 
 class SightingPageQuerySchema(SightingQuerySchema):
@@ -174,10 +206,15 @@ class SightingPageSchema(Schema):
 
 # --- stats ---------------------------------------------------------------------------------------
 
+
 class StatsQuerySchema(Schema):
     source_id = row_id(load_default=None, metadata={"description": "default: every source"})
-    start = fields.Date(load_default=None, validate=IN_DAYS, metadata={"description": "first local day (default: see each route)"})
-    end = fields.Date(load_default=None, validate=IN_DAYS, metadata={"description": "last local day, inclusive (default: today)"})
+    start = fields.Date(
+        load_default=None, validate=IN_DAYS, metadata={"description": "first local day (default: see each route)"}
+    )
+    end = fields.Date(
+        load_default=None, validate=IN_DAYS, metadata={"description": "last local day, inclusive (default: today)"}
+    )
     tz = fields.Str(load_default="UTC", metadata={"description": "the caller's IANA time zone"})
 
     @validates("tz")
@@ -195,8 +232,10 @@ def _counts_fields() -> dict:
 
 
 DailyEntrySchema = Schema.from_dict({"date": fields.Str(), **_counts_fields()}, name="DailyEntry")
-HourlyEntrySchema = Schema.from_dict({"hour": fields.Str(metadata={"description": "local hour start, ISO 8601 with offset"}),
-                                      **_counts_fields()}, name="HourlyEntry")
+HourlyEntrySchema = Schema.from_dict(
+    {"hour": fields.Str(metadata={"description": "local hour start, ISO 8601 with offset"}), **_counts_fields()},
+    name="HourlyEntry",
+)
 
 
 class DailyStatsSchema(Schema):
@@ -218,19 +257,29 @@ class SummarySchema(Schema):
 
 class HealthSchema(Schema):
     status = fields.Str(metadata={"description": "ok (a sighting would be written to the database now), or degraded"})
-    reasons = fields.List(fields.Str(), metadata={"description": "why degraded: database_unreachable, database_locked, "
-                                                              "pool_exhausted, spool_backlog"})
+    reasons = fields.List(
+        fields.Str(),
+        metadata={"description": "why degraded: database_unreachable, database_locked, pool_exhausted, spool_backlog"},
+    )
     database = fields.Bool(metadata={"description": "the database answered a real query within HEALTH_TIMEOUT_S"})
-    model_loaded = fields.Bool(metadata={"description": "the detector is in memory (false until first use on a lazy worker)"})
+    model_loaded = fields.Bool(
+        metadata={"description": "the detector is in memory (false until first use on a lazy worker)"}
+    )
     detector = fields.Str(metadata={"description": "the face detector (DETECTOR)"})
-    profiles = fields.Dict(metadata={"description": "detection profiles: picture and stream, each with min_face_size, "
-                                                   "upscale_below, max_side"})
+    profiles = fields.Dict(
+        metadata={
+            "description": "detection profiles: picture and stream, each with min_face_size, upscale_below, max_side"
+        }
+    )
     version = fields.Str()
-    sightings_waiting = fields.Int(metadata={"description": "people in the local spool, written when the database answers"})
+    sightings_waiting = fields.Int(
+        metadata={"description": "people in the local spool, written when the database answers"}
+    )
     sightings_dropped = fields.Int(metadata={"description": "people the full spool let go (SPOOL_MAX_ROWS)"})
 
 
 # --- access control ------------------------------------------------------------------------------
+
 
 class UserSchema(Schema):
     id = fields.Int()
@@ -270,10 +319,15 @@ class PasswordChangeSchema(Schema):
 
 class TokenInSchema(Schema):
     name = fields.Str(required=True, validate=validate.Length(min=1, max=120))
-    scope = fields.Str(load_default="manage", validate=validate.OneOf(TOKEN_SCOPES),
-                       metadata={"description": "read: GET only; upload: also picture/video uploads and live frames; "
-                                                "manage (default): everything but the account (no token may change "
-                                                "the password or make, list or revoke tokens)"})
+    scope = fields.Str(
+        load_default="manage",
+        validate=validate.OneOf(TOKEN_SCOPES),
+        metadata={
+            "description": "read: GET only; upload: also picture/video uploads and live frames; "
+            "manage (default): everything but the account (no token may change "
+            "the password or make, list or revoke tokens)"
+        },
+    )
 
 
 class TokenSchema(Schema):

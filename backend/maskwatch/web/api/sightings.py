@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import math
-from datetime import timezone
+from datetime import UTC
 
 from flask import Response, stream_with_context
 
@@ -36,7 +36,7 @@ def sighting_filter(args: dict) -> SightingFilter:
         source_or_404(args["source_id"])
 
     def utc(value):
-        return None if value is None else value.astimezone(timezone.utc).replace(tzinfo=None)
+        return None if value is None else value.astimezone(UTC).replace(tzinfo=None)
 
     return SightingFilter(args["source_id"], utc(args["start"]), utc(args["end"]), args["verdict"])
 
@@ -48,8 +48,13 @@ def sighting_filter(args: dict) -> SightingFilter:
 def list_sightings(args):
     """One page of sightings, newest first."""
     items, total = queries.sightings_page(sighting_filter(args), args["page"], args["per_page"])
-    return {"items": [s.to_dict() for s in items], "page": args["page"], "per_page": args["per_page"],
-            "total": total, "pages": math.ceil(total / args["per_page"])}
+    return {
+        "items": [s.to_dict() for s in items],
+        "page": args["page"],
+        "per_page": args["per_page"],
+        "total": total,
+        "pages": math.ceil(total / args["per_page"]),
+    }
 
 
 @bp.route("/sightings.csv")
@@ -65,14 +70,29 @@ def export_sightings(args):
         writer = csv.writer(buf)
         writer.writerow(CSV_COLUMNS)
         for sighting, source_name in queries.iter_sightings_with_source(where):
-            writer.writerow([csv_cell(v) for v in (sighting.id, sighting.source_id, source_name, iso_utc(sighting.seen_at),
-                                                   iso_utc(sighting.ended_at), sighting.verdict,
-                                                   round(sighting.confidence, 4), sighting.frames_seen)])
+            writer.writerow(
+                [
+                    csv_cell(v)
+                    for v in (
+                        sighting.id,
+                        sighting.source_id,
+                        source_name,
+                        iso_utc(sighting.seen_at),
+                        iso_utc(sighting.ended_at),
+                        sighting.verdict,
+                        round(sighting.confidence, 4),
+                        sighting.frames_seen,
+                    )
+                ]
+            )
             if buf.tell() > 64_000:
                 yield buf.getvalue()
                 buf.seek(0)
                 buf.truncate()
         yield buf.getvalue()
 
-    return Response(stream_with_context(rows()), mimetype="text/csv",
-                    headers={"Content-Disposition": "attachment; filename=sightings.csv"})
+    return Response(
+        stream_with_context(rows()),
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=sightings.csv"},
+    )

@@ -16,7 +16,9 @@ def source_or_404(source_id: int, kinds: tuple[str, ...] | None = None):
     if source is None:
         raise ApiError(404, "not_found", f"no source {source_id}")
     if kinds is not None and source.kind not in kinds:
-        raise ApiError(400, "wrong_source_kind", f"source {source_id} is a {source.kind} source, not {' or '.join(kinds)}")
+        raise ApiError(
+            400, "wrong_source_kind", f"source {source_id} is a {source.kind} source, not {' or '.join(kinds)}"
+        )
     return source
 
 

@@ -66,7 +66,9 @@ def display_name(filename: str | None) -> str:
 @bp.response(202, JobSchema)
 @bp.alt_response(400, schema=ErrorSchema, description="empty or unreadable video; source_id not a video source")
 @bp.alt_response(404, schema=ErrorSchema, description="no source source_id")
-@bp.alt_response(413, schema=ErrorSchema, description="over MAX_VIDEO_MB, over 3840x2160 or longer than MAX_VIDEO_SECONDS")
+@bp.alt_response(
+    413, schema=ErrorSchema, description="over MAX_VIDEO_MB, over 3840x2160 or longer than MAX_VIDEO_SECONDS"
+)
 @bp.alt_response(415, schema=ErrorSchema, description="not an MP4, MOV, AVI or WebM video")
 def upload_video(query, files):
     """Start a job; poll GET /api/jobs/<id> or listen to 'job' events on the /jobs Socket.IO namespace."""

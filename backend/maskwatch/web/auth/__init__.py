@@ -12,9 +12,9 @@ from flask import Flask
 
 from ...store import accounts
 from .access import EXTENSION_KEY, VERIFIED_KEY, AuthState, check_request
+from .credentials import MIN_PASSWORD_LENGTH, hash_password
 from .revocations import revocations_for
 from .verified import VerifiedCredentials
-from .credentials import MIN_PASSWORD_LENGTH, hash_password
 
 log = logging.getLogger(__name__)
 

@@ -32,8 +32,9 @@ CSRF_HEADER = "X-CSRF-Token"
 #: Routes anyone may call: whether the service is up, the OpenAPI document, and signing in.
 OPEN_ENDPOINTS = frozenset({"health.health", "auth.me", "auth.login", "api-docs.openapi_json"})
 #: Routes open to anyone when UPLOADS_PUBLIC is on: detect in a picture or a video and fetch the job's results.
-UPLOAD_ENDPOINTS = frozenset({"images.detect_image", "videos.upload_video", "jobs.get_job", "jobs.get_job_video",
-                              "jobs.get_job_results"})
+UPLOAD_ENDPOINTS = frozenset(
+    {"images.detect_image", "videos.upload_video", "jobs.get_job", "jobs.get_job_video", "jobs.get_job_results"}
+)
 #: The unsafe calls an API token of scope "upload" may make (a "read" token makes none).
 TOKEN_UPLOAD_WRITES = frozenset({"images.detect_image", "videos.upload_video"})
 #: The account: a signed-in browser only. An API token never changes the password nor makes, lists or revokes
@@ -84,8 +85,12 @@ def verified_credentials() -> VerifiedCredentials:
 
 
 def _unverifiable(what: str, exc: Exception) -> ApiError:
-    return ApiError(503, "database_unavailable", f"{what} cannot be checked while the database is unreachable "
-                                                 "(only ones confirmed in the last AUTH_OUTAGE_GRACE_S work)")
+    return ApiError(
+        503,
+        "database_unavailable",
+        f"{what} cannot be checked while the database is unreachable "
+        "(only ones confirmed in the last AUTH_OUTAGE_GRACE_S work)",
+    )
 
 
 def _principal_from_token(token: str) -> Principal:

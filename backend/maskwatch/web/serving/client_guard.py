@@ -110,10 +110,20 @@ class ClientGuard:
         body = environ.get("wsgi.input")
         if body is not None and hasattr(body, "failed"):
             body.failed = True  # gunicorn then closes the connection instead of reading the body to its end
-        payload = json.dumps({"error": "too_many_requests",
-                              "message": f"more than {self.max_per_client} requests at once from this address; "
-                                         "try again when one has ended"}).encode()
-        start_response("429 Too Many Requests", [("Content-Type", "application/json"), ("Retry-After", "1"),
-                                                 ("Content-Length", str(len(payload))),
-                                                 ("Cache-Control", "no-store")])
+        payload = json.dumps(
+            {
+                "error": "too_many_requests",
+                "message": f"more than {self.max_per_client} requests at once from this address; "
+                "try again when one has ended",
+            }
+        ).encode()
+        start_response(
+            "429 Too Many Requests",
+            [
+                ("Content-Type", "application/json"),
+                ("Retry-After", "1"),
+                ("Content-Length", str(len(payload))),
+                ("Cache-Control", "no-store"),
+            ],
+        )
         return [payload]

@@ -8,7 +8,7 @@ Example: GunicornServer(build_app, server_options(config, "0.0.0.0", 5000), conf
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
 
 from gunicorn.app.base import BaseApplication
 
@@ -43,8 +43,9 @@ class GunicornServer(BaseApplication):
     read/write timeout of every client socket (serving.worker reads it here); stopping(): called in the worker
     when it is told to stop, to end the connections that would otherwise last (websockets) so that it can."""
 
-    def __init__(self, build_app: Callable, options: dict, read_timeout_s: float,
-                 stopping: Callable[[], None] = lambda: None):
+    def __init__(
+        self, build_app: Callable, options: dict, read_timeout_s: float, stopping: Callable[[], None] = lambda: None
+    ):
         self.build_app = build_app
         self.options = options
         self.read_timeout_s = read_timeout_s

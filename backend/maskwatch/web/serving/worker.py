@@ -89,5 +89,8 @@ class ServingWorker(ThreadWorker):
         self.nr_conns += 1
         tune_client_socket(client_sock, self.app.read_timeout_s)
         client_sock.setblocking(True)
-        self.enqueue_req(ServedConnection(self.closer, self.app.read_timeout_s, self.cfg, client_sock, client_addr,
-                                          listener.getsockname()))
+        self.enqueue_req(
+            ServedConnection(
+                self.closer, self.app.read_timeout_s, self.cfg, client_sock, client_addr, listener.getsockname()
+            )
+        )
