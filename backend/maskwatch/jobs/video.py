@@ -23,6 +23,7 @@ from ..monitor import KeptPeople, StreamSession
 from ..publishing import NullPublisher, Publisher
 from ..store import queries, utcnow
 from ..store.errors import StoreError, StoreUnavailable
+from ..store.serialization import JobSchema
 from ..store.spool import SourceRef
 from ..tracking import FaceTracker
 
@@ -33,7 +34,7 @@ T = TypeVar("T")
 
 def publish(job_id: str, publisher: Publisher) -> None:
     """Tell the job's listeners its state (event 'job')."""
-    publisher.publish("job", queries.get_job(job_id).to_dict())
+    publisher.publish("job", JobSchema().dump(queries.get_job(job_id)))
 
 
 def report_progress(job_id: str, progress: float, publisher: Publisher) -> None:

@@ -9,7 +9,6 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..media.urls import mask_url
 from .database import db
 
 SOURCE_KINDS = ("image", "video", "webcam", "camera")
@@ -61,27 +60,6 @@ class Source(db.Model):  # type: ignore[name-defined]  # Flask-SQLAlchemy's db.M
     camera_owner: Mapped[str | None] = mapped_column(sa.String(64), nullable=True)
     camera_heartbeat: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
-    def to_dict(self) -> dict:
-        data = {
-            "id": self.id,
-            "kind": self.kind,
-            "name": self.name,
-            "has_url": bool(self.url),
-            "created_at": iso_utc(self.created_at),
-        }
-        if self.kind == "camera":
-            data.update(url_masked=mask_url(self.url), detect_fps=self.detect_fps, camera=self.camera_status())
-        return data
-
-    def camera_status(self) -> dict:
-        """{"state", "error", "since", "enabled"}: the state the camera's worker last reported."""
-        return {
-            "state": self.camera_state or "stopped",
-            "error": self.camera_error,
-            "since": iso_utc(self.camera_state_at),
-            "enabled": bool(self.camera_enabled),
-        }
-
 
 class Sighting(db.Model):  # type: ignore[name-defined]  # Flask-SQLAlchemy's db.Model is built at runtime
     """One person seen by a source: from seen_at to ended_at, one verdict voted over frames_seen frames.
@@ -109,17 +87,6 @@ class Sighting(db.Model):  # type: ignore[name-defined]  # Flask-SQLAlchemy's db
     # after a crash finds its rows already written and does not count the people twice.
     spool_key: Mapped[str | None] = mapped_column(sa.String(32), nullable=True)
 
-    def to_dict(self) -> dict:
-        return {
-            "id": self.id,
-            "source_id": self.source_id,
-            "seen_at": iso_utc(self.seen_at),
-            "ended_at": iso_utc(self.ended_at),
-            "verdict": self.verdict,
-            "confidence": round(self.confidence, 4),
-            "frames_seen": self.frames_seen,
-        }
-
 
 def new_job_id() -> str:
     return uuid.uuid4().hex
@@ -144,23 +111,6 @@ class Job(db.Model):  # type: ignore[name-defined]  # Flask-SQLAlchemy's db.Mode
     started_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
-    def to_dict(self) -> dict:
-        done = self.status == "done"
-        return {
-            "id": self.id,
-            "kind": self.kind,
-            "status": self.status,
-            "progress": round(self.progress, 4),
-            "error": self.error,
-            "source_id": self.source_id,
-            "attempts": self.attempts or 0,
-            "created_at": iso_utc(self.created_at),
-            "started_at": iso_utc(self.started_at),
-            "finished_at": iso_utc(self.finished_at),
-            "video_url": f"/api/jobs/{self.id}/video" if done and self.output_path else None,
-            "results_url": f"/api/jobs/{self.id}/results" if done and self.result_path else None,
-        }
-
 
 class User(db.Model):  # type: ignore[name-defined]  # Flask-SQLAlchemy's db.Model is built at runtime
     """Someone who may sign in: the admin from ADMIN_USER / ADMIN_PASSWORD, made on first start."""
@@ -172,15 +122,6 @@ class User(db.Model):  # type: ignore[name-defined]  # Flask-SQLAlchemy's db.Mod
     is_admin: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
-
-    def to_dict(self) -> dict:
-        return {
-            "id": self.id,
-            "username": self.username,
-            "is_admin": bool(self.is_admin),
-            "created_at": iso_utc(self.created_at),
-            "last_login_at": iso_utc(self.last_login_at),
-        }
 
 
 class ApiToken(db.Model):  # type: ignore[name-defined]  # Flask-SQLAlchemy's db.Model is built at runtime
@@ -195,16 +136,6 @@ class ApiToken(db.Model):  # type: ignore[name-defined]  # Flask-SQLAlchemy's db
     scope: Mapped[str] = mapped_column(sa.String(16), default="manage", server_default="manage")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
-
-    def to_dict(self) -> dict:
-        return {
-            "id": self.id,
-            "name": self.name,
-            "prefix": self.prefix,
-            "scope": self.scope,
-            "created_at": iso_utc(self.created_at),
-            "last_used_at": iso_utc(self.last_used_at),
-        }
 
 
 class LoginSession(db.Model):  # type: ignore[name-defined]  # Flask-SQLAlchemy's db.Model is built at runtime

@@ -40,6 +40,7 @@ from ..store import queries, utcnow
 from ..store.errors import StoreError
 from ..store.models import SOURCE_NAME_MAX
 from ..store.recording import get_recorder
+from ..store.serialization import CameraStatusSchema
 from ..store.spool import SourceRef
 from ..tracking import FaceTracker
 from .api.schemas import MAX_ROW_ID
@@ -244,7 +245,7 @@ class LiveNamespace(Namespace):
         if source is None or source.kind != "camera":
             return {"error": "not_found", "message": "no such camera"}
         join_room(camera_room(source.id))
-        return {"camera_id": source.id, "camera": source.camera_status()}
+        return {"camera_id": source.id, "camera": CameraStatusSchema().dump(source)}
 
     def on_unwatch(self, data=None, *_):
         leave_room(camera_room(_camera_id(data)))

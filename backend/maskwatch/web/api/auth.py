@@ -48,7 +48,7 @@ def me():
     return {
         "auth_enabled": enabled,
         "authenticated": user is not None,
-        "user": user.to_dict() if user else None,
+        "user": user,
         "csrf_token": access.csrf_token() if user else None,
         "public": access.public_flags(),
     }
@@ -74,7 +74,7 @@ def login(body):
     if needs_rehash(user.password_hash):
         accounts.set_password_hash(user, hash_password(body["password"]))
     accounts.record_login(user)
-    return {"user": user.to_dict(), "csrf_token": access.sign_in(user)}
+    return {"user": user, "csrf_token": access.sign_in(user)}
 
 
 @bp.route("/logout", methods=["POST"])
@@ -108,7 +108,7 @@ def change_password(body):
 @bp.response(200, TokenSchema(many=True))
 def list_tokens():
     """The signed-in user's API tokens (never the tokens themselves)."""
-    return [t.to_dict() for t in accounts.list_tokens(access.require_session().user_id)]
+    return accounts.list_tokens(access.require_session().user_id)
 
 
 @bp.route("/tokens", methods=["POST"])
@@ -118,7 +118,8 @@ def create_token(body):
     """A new token for scripts: send it as 'Authorization: Bearer <token>'. It is shown only in this answer."""
     token, digest, prefix = new_api_token()
     row = accounts.create_token(access.require_session().user_id, body["name"], digest, prefix, body["scope"])
-    return {**row.to_dict(), "token": token}
+    row.token = token  # shown in this answer only; never stored
+    return row
 
 
 @bp.route("/tokens/<int:token_id>", methods=["DELETE"])

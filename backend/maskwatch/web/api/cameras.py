@@ -10,7 +10,6 @@ from flask import current_app
 
 from ...jobs import get_runner
 from ...store import queries
-from ..events import LIVE_NAMESPACE, camera_room
 from .errors import ApiError
 from .parser import Blueprint
 from .schemas import CameraSchema, ErrorSchema
@@ -25,23 +24,11 @@ def camera_or_404(source_id: int):
     return source
 
 
-def camera_dict(source) -> dict:
-    return {
-        **source.to_dict(),
-        "watch": {
-            "namespace": LIVE_NAMESPACE,
-            "event": "watch",
-            "data": {"camera_id": source.id},
-            "room": camera_room(source.id),
-        },
-    }
-
-
 @bp.route("")
 @bp.response(200, CameraSchema(many=True))
 def list_cameras():
     """Every camera with its masked URL and state."""
-    return [camera_dict(s) for s in queries.list_cameras()]
+    return queries.list_cameras()
 
 
 @bp.route("/<int:source_id>/status")
@@ -49,7 +36,7 @@ def list_cameras():
 @bp.alt_response(404, schema=ErrorSchema)
 def camera_status(source_id):
     """State reported by the camera's worker: stopped, starting, connected, retrying or failed (+ error)."""
-    return camera_dict(camera_or_404(source_id))
+    return camera_or_404(source_id)
 
 
 @bp.route("/<int:source_id>/start", methods=["POST"])
@@ -61,7 +48,7 @@ def start_camera(source_id):
     if not (source.camera_enabled and queries.camera_held(source_id, current_app.config["CAMERA_STALE_S"])):
         queries.set_camera_enabled(source_id, True)
         get_runner().start_camera(source_id)
-    return camera_dict(camera_or_404(source_id))
+    return camera_or_404(source_id)
 
 
 @bp.route("/<int:source_id>/stop", methods=["POST"])
@@ -71,4 +58,4 @@ def stop_camera(source_id):
     """Stop the camera: its worker lets go within about a second and reports 'stopped'."""
     camera_or_404(source_id)
     queries.set_camera_enabled(source_id, False)
-    return camera_dict(camera_or_404(source_id))
+    return camera_or_404(source_id)

@@ -36,7 +36,7 @@ def finished_file(job_id: str, attribute: str) -> Path:
 @bp.alt_response(404, schema=ErrorSchema)
 def get_job(job_id):
     """Status, progress 0-1, the error of a failed job, and the output URLs of a finished one."""
-    return job_or_404(job_id).to_dict()
+    return job_or_404(job_id)
 
 
 @bp.route("/<job_id>/video")

@@ -8,8 +8,19 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from flask_smorest.fields import Upload
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
-from ...store import JOB_STATUSES, SOURCE_KINDS, VERDICTS
-from ...store.models import CAMERA_STATES, SOURCE_NAME_MAX, TOKEN_SCOPES
+from ...store import SOURCE_KINDS, VERDICTS
+from ...store.models import SOURCE_NAME_MAX, TOKEN_SCOPES
+
+# The rows' own schemas (their one serialisation), answered by the routes as they are:
+from ...store.serialization import (  # noqa: F401
+    CameraStatusSchema,
+    JobSchema,
+    SightingSchema,
+    SourceSchema,
+    TokenSchema,
+    UserSchema,
+)
+from ..events import LIVE_NAMESPACE, camera_room
 
 LABELS = ("mask", "no_mask", "incorrect")
 #: Ids are INTEGER columns: a larger number cannot name a row and would overflow the database driver.
@@ -42,29 +53,16 @@ class ErrorSchema(Schema):
 # --- sources -------------------------------------------------------------------------------------
 
 
-class CameraStatusSchema(Schema):
-    state = fields.Str(validate=validate.OneOf(CAMERA_STATES))
-    error = fields.Str(allow_none=True, metadata={"description": "why it is retrying or failed (no credentials)"})
-    since = fields.Str(allow_none=True, metadata={"description": "when the state was reported, ISO 8601 UTC"})
-    enabled = fields.Bool(metadata={"description": "started by an operator (a worker keeps it running)"})
-
-
-class SourceSchema(Schema):
-    id = fields.Int()
-    kind = fields.Str(validate=validate.OneOf(SOURCE_KINDS))
-    name = fields.Str()
-    has_url = fields.Bool(metadata={"description": "a camera URL is set (it is never returned whole)"})
-    created_at = fields.Str(metadata={"description": "ISO 8601, UTC"})
-    url_masked = fields.Str(
-        allow_none=True,
-        metadata={"description": "cameras: the URL with its user info, query values and fragment as ***"},
-    )
-    detect_fps = fields.Float(allow_none=True, metadata={"description": "cameras: detections per second"})
-    camera = fields.Nested(CameraStatusSchema, metadata={"description": "cameras: the worker's last reported state"})
-
-
 class CameraSchema(SourceSchema):
-    watch = fields.Dict(metadata={"description": "how a browser watches it on Socket.IO"})
+    watch = fields.Method("_watch", metadata={"type": "object", "description": "how a browser watches it on Socket.IO"})
+
+    def _watch(self, source) -> dict:
+        return {
+            "namespace": LIVE_NAMESPACE,
+            "event": "watch",
+            "data": {"camera_id": source.id},
+            "room": camera_room(source.id),
+        }
 
 
 class SourceInSchema(Schema):
@@ -147,34 +145,7 @@ class VideoQuerySchema(Schema):
 # --- jobs ----------------------------------------------------------------------------------------
 
 
-class JobSchema(Schema):
-    id = fields.Str()
-    kind = fields.Str()
-    status = fields.Str(validate=validate.OneOf(JOB_STATUSES))
-    progress = fields.Float(metadata={"description": "0-1"})
-    error = fields.Str(allow_none=True)
-    source_id = fields.Int(allow_none=True)
-    attempts = fields.Int(
-        metadata={"description": "runs started; a server restart runs an interrupted job again up to JOB_MAX_ATTEMPTS"}
-    )
-    created_at = fields.Str()
-    started_at = fields.Str(allow_none=True)
-    finished_at = fields.Str(allow_none=True)
-    video_url = fields.Str(allow_none=True, metadata={"description": "annotated H.264 MP4, when done"})
-    results_url = fields.Str(allow_none=True, metadata={"description": "per-track results JSON, when done"})
-
-
 # --- sightings -----------------------------------------------------------------------------------
-
-
-class SightingSchema(Schema):
-    id = fields.Int()
-    source_id = fields.Int()
-    seen_at = fields.Str()
-    ended_at = fields.Str()
-    verdict = fields.Str(validate=validate.OneOf(VERDICTS))
-    confidence = fields.Float()
-    frames_seen = fields.Int()
 
 
 class SightingQuerySchema(Schema):
@@ -281,14 +252,6 @@ class HealthSchema(Schema):
 # --- access control ------------------------------------------------------------------------------
 
 
-class UserSchema(Schema):
-    id = fields.Int()
-    username = fields.Str()
-    is_admin = fields.Bool()
-    created_at = fields.Str()
-    last_login_at = fields.Str(allow_none=True)
-
-
 class PublicFlagsSchema(Schema):
     live = fields.Bool(metadata={"description": "the live webcam page works without a login (LIVE_PUBLIC)"})
     uploads = fields.Bool(metadata={"description": "uploads and their jobs work without a login (UPLOADS_PUBLIC)"})
@@ -328,15 +291,6 @@ class TokenInSchema(Schema):
             "the password or make, list or revoke tokens)"
         },
     )
-
-
-class TokenSchema(Schema):
-    id = fields.Int()
-    name = fields.Str()
-    prefix = fields.Str(metadata={"description": "the token's first characters, to tell tokens apart"})
-    scope = fields.Str(validate=validate.OneOf(TOKEN_SCOPES))
-    created_at = fields.Str()
-    last_used_at = fields.Str(allow_none=True)
 
 
 class NewTokenSchema(TokenSchema):

@@ -49,7 +49,7 @@ def list_sightings(args):
     """One page of sightings, newest first."""
     items, total = queries.sightings_page(sighting_filter(args), args["page"], args["per_page"])
     return {
-        "items": [s.to_dict() for s in items],
+        "items": items,
         "page": args["page"],
         "per_page": args["per_page"],
         "total": total,

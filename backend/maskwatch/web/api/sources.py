@@ -26,7 +26,7 @@ def source_or_404(source_id: int, kinds: tuple[str, ...] | None = None):
 @bp.response(200, SourceSchema(many=True))
 def list_sources():
     """Every source (camera URLs are never returned)."""
-    return [s.to_dict() for s in queries.list_sources()]
+    return queries.list_sources()
 
 
 @bp.route("", methods=["POST"])
@@ -38,14 +38,14 @@ def create_source(body):
     url = body.get("url")
     if url and url.lower().startswith("file://") and not current_app.config["CAMERA_FILE_URLS"]:
         raise ApiError(400, "invalid_request", "file:// camera URLs are off on this server (CAMERA_FILE_URLS)")
-    return queries.create_source(body["kind"], body["name"], url, body.get("detect_fps")).to_dict()
+    return queries.create_source(body["kind"], body["name"], url, body.get("detect_fps"))
 
 
 @bp.route("/<int:source_id>")
 @bp.response(200, SourceSchema)
 @bp.alt_response(404, schema=ErrorSchema)
 def get_source(source_id):
-    return source_or_404(source_id).to_dict()
+    return source_or_404(source_id)
 
 
 @bp.route("/<int:source_id>", methods=["DELETE"])

@@ -83,4 +83,4 @@ def upload_video(query, files):
         path.unlink(missing_ok=True)
         raise
     get_runner().submit_video(job.id)
-    return job.to_dict()
+    return job
