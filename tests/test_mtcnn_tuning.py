@@ -10,7 +10,7 @@ from facenet_pytorch.models.utils.detect_face import bbreg
 
 from maskwatch.paths import data_root
 from maskwatch.training.mtcnn.command import parser
-from maskwatch.training.mtcnn.fit import OHEM_KEEP, batch_losses, flip_regs, train_one_epoch
+from maskwatch.training.mtcnn.fit import OHEM_KEEP, batch_losses, fit, flip_regs, train_one_epoch
 from maskwatch.training.mtcnn.nets import INPUT_SIZE, NETS, logits_model, stock_nets
 from maskwatch.training.mtcnn.samples import IGNORE, NEG, PART, POS, label_boxes, pixel_iou, pnet_samples, reg_targets
 from maskwatch.training.scenes import Scene
@@ -192,3 +192,27 @@ def test_command_line_defaults():
     assert parser().prog == "maskwatch tune-mtcnn"
     assert args.data == str(data_root())
     assert (args.nets, args.epochs, args.lr, args.seed, args.bench) == ("pnet,rnet,onet", 6, 5e-4, 0, False)
+
+
+def test_a_resumed_fit_goes_on_from_the_last_checkpoint(tmp_path):
+    data = random_samples("pnet", n=30)
+    logged = []
+    first = tmp_path / "first"
+    first.mkdir()
+    fit("pnet", stock_nets()["pnet"], data, data, 2, 1e-3, 0, first, logged.append)
+    (first / "pnet_epoch2.pt").unlink()  # as if killed during epoch 2
+    _, history, _ = fit("pnet", stock_nets()["pnet"], data, data, 2, 1e-3, 0, first, logged.append, resume=True)
+    assert any("resumed after epoch 1" in line for line in logged)
+    assert [h["epoch"] for h in history] == [0, 1, 2]
+    assert sum("stock val" in line for line in logged) == 1  # epoch 0 was not evaluated again
+    resumed = torch.load(first / "pnet_epoch2.pt", weights_only=False)
+
+    straight = tmp_path / "straight"
+    straight.mkdir()
+    fit("pnet", stock_nets()["pnet"], data, data, 2, 1e-3, 0, straight, logged.append)
+    uninterrupted = torch.load(straight / "pnet_epoch2.pt", weights_only=False)
+    # same weights, optimizer moments and learning rate as a run that was never stopped
+    for key, value in uninterrupted["state_dict"].items():
+        assert torch.allclose(resumed["state_dict"][key], value, atol=1e-6), key
+    lr = [g["lr"] for g in resumed["optimizer"]["param_groups"]]
+    assert lr == [g["lr"] for g in uninterrupted["optimizer"]["param_groups"]]

@@ -54,6 +54,11 @@ def parser() -> argparse.ArgumentParser:
         default=0,
         help="O-Net: also this many P-Net-stage false positives per image and scale as negatives",
     )
+    ap.add_argument(
+        "--resume",
+        action="store_true",
+        help="go on from the last epoch checkpoint in --work of each net trained (sample sets are cached there too)",
+    )
     ap.add_argument("--skip-train", action="store_true", help="only evaluate what is in --work")
     ap.add_argument("--results", default=str(REPO_ROOT / "benchmarks/results/mtcnn_tuning"))
     ap.add_argument(
@@ -104,7 +109,7 @@ def train_nets(args, nets, fit_scenes, val_scenes, work: Path, log) -> dict:
         info["samples"][name] = {"train": describe(tr_data), "val": describe(va_data), "seconds": time.time() - t0}
         log(f"{name} samples {info['samples'][name]}")
         epochs = args.epochs if name != "onet" else max(1, args.epochs - 2)
-        _, hist, best = fit(name, nets[name], tr_data, va_data, epochs, args.lr, args.seed, work, log)
+        _, hist, best = fit(name, nets[name], tr_data, va_data, epochs, args.lr, args.seed, work, log, args.resume)
         info["history"][name] = hist
         info["best_epoch"][name] = best
         del tr_data, va_data

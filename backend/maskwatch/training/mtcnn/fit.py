@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import math
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -103,23 +104,59 @@ def evaluate_samples(model, name, data, batch_size=1024):
     }
 
 
-def fit(name, net, train_data, val_data, epochs, lr, seed, work: Path, log=print):
+def latest_checkpoint(work: Path, name: str, epochs: int) -> Path | None:
+    """The last epoch checkpoint of `name` in work (at most `epochs`), or None."""
+    found = [(int(p.stem.rsplit("epoch", 1)[1]), p) for p in work.glob(f"{name}_epoch*.pt")]
+    found = [(e, p) for e, p in found if e <= epochs]
+    return max(found)[1] if found else None
+
+
+def best_of(history, states):
+    """(score, epoch, state) of the best epoch by val acc - box_mse among those with a state."""
+    scored = [(h["val"]["acc"] - h["val"]["box_mse"], h["epoch"]) for h in history if h["epoch"] in states]
+    score, epoch = max(scored, key=lambda t: (t[0], -t[1]))
+    return score, epoch, states[epoch]
+
+
+def fit(name, net, train_data, val_data, epochs, lr, seed, work: Path, log=print, resume=False):
     """Fine-tune one net from `net`'s weights; a checkpoint dict per epoch in `work`.
 
     `net` ends with the weights of the best epoch (by val acc - box_mse; epoch 0 = as given), also
-    saved as work/{name}.pt. Returns (net, history, best epoch)."""
-    rng = np.random.default_rng(seed)
+    saved as work/{name}.pt. With `resume`, training goes on after the last epoch checkpoint in work
+    (weights, optimizer, learning-rate schedule and history; the shuffling order restarts from a
+    seed derived from the epoch). Returns (net, history, best epoch)."""
     torch.manual_seed(seed)
     model = logits_model(net, name)
     teacher = stock_nets()["onet"] if name == "onet" else None
     batch_size = 256
-    steps = epochs * math.ceil(len(train_data[1]) / batch_size)
+    steps_per_epoch = math.ceil(len(train_data[1]) / batch_size)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-    scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, total_steps=steps, pct_start=0.1)
-    history = [{"epoch": 0, "val": evaluate_samples(model, name, val_data)}]
-    log(f"{name} stock val {history[0]['val']}")
-    best = (history[0]["val"]["acc"] - history[0]["val"]["box_mse"], 0, copy.deepcopy(model.state_dict()))
-    for epoch in range(1, epochs + 1):
+    scheduler = torch.optim.lr_scheduler.OneCycleLR(
+        optimizer, max_lr=lr, total_steps=epochs * steps_per_epoch, pct_start=0.1
+    )
+    states = {0: copy.deepcopy(model.state_dict())}
+    start = 1
+    checkpoint = latest_checkpoint(work, name, epochs) if resume else None
+    if checkpoint is not None:
+        saved = torch.load(checkpoint, weights_only=False)
+        history = saved["history"]
+        for h in history:
+            if h["epoch"] > 0 and (work / f"{name}_epoch{h['epoch']}.pt").exists():
+                states[h["epoch"]] = torch.load(work / f"{name}_epoch{h['epoch']}.pt", weights_only=False)["state_dict"]
+        model.load_state_dict(saved["state_dict"])
+        optimizer.load_state_dict(saved["optimizer"])
+        with warnings.catch_warnings():  # stepping with no optimizer step is the point here
+            warnings.simplefilter("ignore", UserWarning)
+            for _ in range(saved["epoch"] * steps_per_epoch):
+                scheduler.step()  # the schedule is a pure function of the step count
+        start = saved["epoch"] + 1
+        log(f"{name} resumed after epoch {saved['epoch']} from {checkpoint.name}")
+    else:
+        history = [{"epoch": 0, "val": evaluate_samples(model, name, val_data)}]
+        log(f"{name} stock val {history[0]['val']}")
+    best = best_of(history, states)
+    for epoch in range(start, epochs + 1):
+        rng = np.random.default_rng([seed, epoch])
         t0 = time.time()
         tr = train_one_epoch(model, name, train_data, optimizer, rng, batch_size, teacher, scheduler)
         val = evaluate_samples(model, name, val_data)
