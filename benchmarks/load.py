@@ -1,6 +1,6 @@
 """Load on a real `maskwatch serve` on 127.0.0.1 (issue 6): live clients, image uploaders and video
 jobs at once, bounded in count and time (maskwatch_testing.loadgen does the work, the CI test
-tests/web/test_load.py runs it for 25 s).
+tests/web/test_load.py runs it for 30 s).
 
 Live clients are python-socketio clients on /live sending 640x480 JPEG frames with two real faces,
 each its next frame when the last was answered (as the browser does); uploaders POST /api/images in a
@@ -9,6 +9,9 @@ kind: p50/p95/max latency, throughput, drops (the server's documented "busy" ref
 (HTTP >= 500 or other unexpected status, connection errors, timeouts, other ack errors, failed jobs);
 and the server's RSS every second: first/last/max and the slope (MB/min) after the warm-up.
 
+Variants (`--variant NAME:K=V,K=V`, repeatable) compare server settings in one run: each round runs every
+variant once on a fresh server, in turn, so drift on the machine falls on all of them alike.
+
 A sweep (`--sweep 1,2,3,4`) runs each number of live clients on a fresh server, with the same
 uploaders and videos, and names the largest load the machine carries: no errors, flat memory, and
 every live client answered at least `--min-live-fps` frames per second.
@@ -16,6 +19,7 @@ every live client answered at least `--min-live-fps` frames per second.
     .venv/bin/python benchmarks/load.py [--live-clients 3] [--uploaders 1] [--video-uploads 1] [--seconds 60]
     .venv/bin/python benchmarks/load.py --sweep 1,2,3,4 --uploaders 1 --seconds 300 --warmup 60
     .venv/bin/python benchmarks/load.py --server-env MALLOC_ARENA_MAX=2 --mariadb
+    .venv/bin/python benchmarks/load.py --variant before:MALLOC_MMAP_THRESHOLD_KB=0 --variant after: --rounds 2
     -> benchmarks/results/load.json and load.md; exit status 1 if a run had errors or growing memory
 
 Run it on an otherwise idle machine: the clients share its cores with the server (the load averages
@@ -97,10 +101,10 @@ def markdown(results: dict) -> str:
         f"{' '.join(f'{k}={v}' for k, v in results['server_env'].items()) or 'default'})",
         "",
         *([results["note"], ""] if results["note"] else []),
-        "| live clients | uploaders | videos | live p50 / p95 / max | fps per client (min) "
+        "| variant | live clients | uploaders | videos | live p50 / p95 / max | fps per client (min) "
         "| images p50 / p95 / max | images/s | dropped | errors | RSS first / max / last MB "
         "| after warm-up: MB, MB/min | carried |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for run in results["runs"]:
         plan, kinds, memory = run["plan"], run["kinds"], run["memory"]
@@ -109,8 +113,9 @@ def markdown(results: dict) -> str:
         fps = f"{min(w['per_s'] for w in live['per_worker']):.1f}" if live else "-"
         image_ms = ms(image).replace("/", " / ") if image else "-"
         image_rate = f"{image['per_s']:.1f}" if image else "-"
+        variant = run.get("variant") or "-"
         lines.append(
-            f"| {plan['live_clients']} | {plan['uploaders']} | {plan['video_uploads']} | {live_ms} | {fps} "
+            f"| {variant} | {plan['live_clients']} | {plan['uploaders']} | {plan['video_uploads']} | {live_ms} | {fps} "
             f"| {image_ms} | {image_rate} | {run['dropped']} | {run['errors']} "
             f"| {memory['first_mb']:.0f} / {memory['max_mb']:.0f} / {memory['last_mb']:.0f} "
             f"| {memory['growth_after_warmup_mb']:+.0f}, {memory['slope_mb_per_min']:+.1f} "
@@ -122,6 +127,12 @@ def markdown(results: dict) -> str:
         f"(no errors, flat memory, every client >= {results['min_live_fps']} fps).",
     ]
     return "\n".join(lines) + "\n"
+
+
+def parse_variant(text: str) -> tuple[str, dict]:
+    """ "after:A=1,B=2" -> ("after", {"A": "1", "B": "2"}); "base:" -> ("base", {})."""
+    name, _, assignments = text.partition(":")
+    return name, dict(item.split("=", 1) for item in assignments.split(",") if item)
 
 
 def parse_args(argv=None):
@@ -158,6 +169,14 @@ def parse_args(argv=None):
         metavar="NAME=VALUE",
         help="environment of the server, e.g. MIN_FACE_SIZE=40 or MALLOC_ARENA_MAX=2 (repeatable)",
     )
+    p.add_argument(
+        "--variant",
+        action="append",
+        default=[],
+        metavar="NAME:K=V,K=V",
+        help="server settings to compare (on top of --server-env), e.g. before:CHECKPOINT_S=0 (repeatable)",
+    )
+    p.add_argument("--rounds", type=int, default=1, help="with --variant: times each variant runs, interleaved")
     p.add_argument("--mariadb", action="store_true", help="a throw-away MariaDB instead of SQLite (mariadb-server)")
     p.add_argument("--note", default="", help="recorded with the results, e.g. the machine")
     p.add_argument("--out", default=str(RESULTS / "load.json"))
@@ -167,7 +186,10 @@ def parse_args(argv=None):
 def main(argv=None) -> int:
     args = parse_args(argv)
     env = dict(item.split("=", 1) for item in args.server_env)
-    steps = [int(n) for n in args.sweep.split(",")] if args.sweep else [args.live_clients]
+    live_steps = [int(n) for n in args.sweep.split(",")] if args.sweep else [args.live_clients]
+    variants = [parse_variant(v) for v in args.variant] or [(None, {})]
+    rounds = args.rounds if args.variant else 1
+    steps = [(name, extra, n) for _ in range(rounds) for n in live_steps for name, extra in variants]
     runs = []
     with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
         mariadb = None
@@ -175,7 +197,7 @@ def main(argv=None) -> int:
             mariadb = MariaDBServer(Path(tmp) / "mariadb")
             mariadb.start()
             stack.callback(mariadb.stop)
-        for k, live_clients in enumerate(steps):
+        for k, (variant, extra_env, live_clients) in enumerate(steps):
             plan = LoadPlan(
                 live_clients=live_clients,
                 uploaders=args.uploaders,
@@ -186,12 +208,13 @@ def main(argv=None) -> int:
                 max_slope_mb_per_min=args.max_slope,
                 noise_mb=args.noise_mb,
             )
-            server_env = {**env, **({"DATABASE_URL": mariadb.fresh_database()} if mariadb else {})}
+            server_env = {**env, **extra_env, **({"DATABASE_URL": mariadb.fresh_database()} if mariadb else {})}
             with ServedApp(Path(tmp) / f"instance-{k}", env=server_env) as server:
                 report = run_load(server, plan)
             report["carried"] = carried(report, args.min_live_fps)
+            report["variant"], report["variant_env"] = variant, extra_env
             runs.append(report)
-            print(summary_line(report), flush=True)
+            print(f"[{variant}] " * bool(variant) + summary_line(report), flush=True)
             print(verdict_line(report), flush=True)
     carried_steps = [r["plan"]["live_clients"] for r in runs if r["carried"]]
     results = {

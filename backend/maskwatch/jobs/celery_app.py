@@ -126,9 +126,10 @@ def _fresh_app_after_fork(**kwargs):
     parent must not be shared across processes."""
     global _flask_app
     from ..config import Config
-    from ..memory import limit_malloc_arenas
+    from ..memory import keep_memory_flat
 
-    limit_malloc_arenas(Config().MALLOC_ARENAS)
+    settings = Config()
+    keep_memory_flat(settings.MALLOC_ARENAS, settings.MALLOC_MMAP_THRESHOLD_KB, settings.MALLOC_FREE_MB)
     if _flask_app is not None:
         from ..store.database import db
 

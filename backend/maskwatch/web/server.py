@@ -32,15 +32,15 @@ def prepare_database(app) -> None:
             get_runner().start_camera(source_id)
 
 
-def build_served_app(make_app: Callable, malloc_arenas: int, secure_cookie: bool):
+def build_served_app(make_app: Callable, malloc: tuple[int, int, int], secure_cookie: bool):
     """What the worker serves: the app from make_app(), its database upgraded and prepared (prepare_database),
     retention running, behind serving.client_guard.ClientGuard."""
     from .. import retention
-    from ..memory import limit_malloc_arenas
+    from ..memory import keep_memory_flat
     from .extensions import socketio
     from .serving.client_guard import ClientGuard
 
-    limit_malloc_arenas(malloc_arenas)  # before the app's threads start
+    keep_memory_flat(*malloc)  # before the app's threads start
     app = make_app()
     if secure_cookie:
         app.config["SESSION_COOKIE_SECURE"] = True
@@ -90,7 +90,12 @@ def serve(
 
         cert, key = certificate_files(Path(config["INSTANCE_PATH"]).resolve(), tls_cert, tls_key)
         certfile, keyfile = str(cert), str(key)
-    build = partial(build_served_app, make_app or web_app, config["MALLOC_ARENAS"], secure)
+    build = partial(
+        build_served_app,
+        make_app or web_app,
+        (config["MALLOC_ARENAS"], config["MALLOC_MMAP_THRESHOLD_KB"], config["MALLOC_FREE_MB"]),
+        secure,
+    )
     GunicornServer(
         build,
         server_options(config, host, port, certfile, keyfile),
