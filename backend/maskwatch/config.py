@@ -351,10 +351,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "CHECKPOINT_S",
         float,
-        0.0,
+        5.0,
         "live clients and cameras save the people in view to the spool this often: a killed server loses at "
-        "most this much of each and the next start still counts them once (0: never; off by default while its "
-        "memory under load is measured, benchmarks/results/stream_session_before_after.md)",
+        "most this much of each and the next start still counts them once (0: never)",
         minimum=0,
     ),
     # access control
