@@ -30,7 +30,7 @@ from .alerts import ALERT_MESSAGES, AlertPolicy
 from .detection.profiles import STREAM
 from .detection.types import Detection
 from .publishing import NullPublisher, Publisher
-from .store.spool import SourceRef
+from .store.spool import Recorded, SourceRef
 from .tracking import FaceTracker, PersonSighting, TrackedFace
 
 
@@ -48,7 +48,9 @@ class Recorder(Protocol):
     """Where ended people go (store.recording.SightingRecorder: the database, or the spool while it is away).
     keys: per person, the key of its checkpoint or None; given only by a session that checkpoints."""
 
-    def record(self, source: SourceRef, people: Iterable[PersonSighting], keys: list[str | None] | None = None): ...
+    def record(
+        self, source: SourceRef, people: Iterable[PersonSighting], keys: list[str | None] | None = None
+    ) -> Recorded: ...
 
 
 class CheckpointRecorder(Recorder, Protocol):
@@ -63,16 +65,6 @@ class CheckpointRecorder(Recorder, Protocol):
 
 def keeps_checkpoints(recorder: Recorder | None) -> TypeGuard[CheckpointRecorder]:
     return hasattr(recorder, "checkpoint")
-
-
-@dataclass(frozen=True)
-class Recorded:
-    """What became of people given to a recorder: written now, waiting (in the spool), and their source id
-    when it is known. The shape of store.recording.Recorded, for recorders that do not write."""
-
-    written: int
-    waiting: int
-    source_id: int | None
 
 
 class KeptPeople:

@@ -29,28 +29,17 @@ import logging
 import sqlite3
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
 from flask import Flask, current_app
 
 from . import queries
 from .errors import StoreError, StoreRefused
-from .spool import SPOOL_FILE, SightingSpool, SourceRef, SpooledSighting, SpoolFlusher
+from .spool import SPOOL_FILE, Recorded, SightingSpool, SourceRef, SpooledSighting, SpoolFlusher
 
 log = logging.getLogger(__name__)
 EXTENSION_KEY = "maskwatch.spool"
 FLUSH_BATCH = 500
-
-
-@dataclass(frozen=True)
-class Recorded:
-    """What became of a call's people: written to the database, or waiting in the spool; and the id
-    of their source when it is known (None while the database has not answered)."""
-
-    written: int
-    waiting: int
-    source_id: int | None
 
 
 class SightingRecorder:

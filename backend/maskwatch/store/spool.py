@@ -106,6 +106,16 @@ class SourceRef:
 
 
 @dataclass(frozen=True)
+class Recorded:
+    """What became of people given to a recorder: written to the database now, or waiting in the spool;
+    and the id of their source when it is known (None while the database has not answered)."""
+
+    written: int
+    waiting: int
+    source_id: int | None
+
+
+@dataclass(frozen=True)
 class SpooledSighting:
     """One person waiting for the database, with the key that makes its write happen once."""
 
