@@ -103,19 +103,21 @@ def camera_process(urls: list[str], seconds: float, warmup: float) -> dict:
     from maskwatch.web import create_app
     from maskwatch.web.events import EventRoutes
     from maskwatch.web.server import upgrade_database
+    from maskwatch.web.services import services_of
 
     tmp = Path(tempfile.mkdtemp())
     config = TestConfig(tmp / "instance")
     config.CAMERA_DETECT_FPS = DETECT_FPS
     app = create_app(config)
-    upgrade_database(app)
+    services = services_of(app)
+    upgrade_database(services.store_scope)
     stop = threading.Event()
     workers = []
     with app.app_context():
         for i, url in enumerate(urls):
             source = queries.create_source("camera", f"cam{i}", url, DETECT_FPS)
             queries.set_camera_enabled(source.id, True)
-            workers.append(CameraWorker(source.id, EventRoutes().camera(source.id), stop.is_set))
+            workers.append(CameraWorker(services, source.id, EventRoutes().camera(source.id), stop.is_set))
 
     def run(worker):
         with app.app_context():

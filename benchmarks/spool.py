@@ -34,10 +34,10 @@ def person(i: int) -> SimpleNamespace:
 def main(args) -> dict:
     from maskwatch.config import TestConfig
     from maskwatch.store import queries
-    from maskwatch.store.recording import get_recorder
     from maskwatch.store.spool import SightingSpool, SourceRef, SpooledSighting
     from maskwatch.web import create_app
     from maskwatch.web.server import upgrade_database
+    from maskwatch.web.services import services_of
 
     with tempfile.TemporaryDirectory() as tmp:
         spool = SightingSpool(Path(tmp) / "put.sqlite3")
@@ -48,8 +48,8 @@ def main(args) -> dict:
             put_ms.append((time.perf_counter() - started) * 1000)
 
         app = create_app(TestConfig(Path(tmp) / "instance"), detector=object())
-        upgrade_database(app)
-        recorder = get_recorder(app)
+        upgrade_database(app.app_context)
+        recorder = services_of(app).recorder
         with app.app_context():
             source = queries.create_source("webcam", "bench")
             recorder.spool.put(SpooledSighting.of(SourceRef(source.id), person(i)) for i in range(args.rows))

@@ -27,21 +27,14 @@ CORE = (
     "memory.py",
     "detector_service.py",
     "retention.py",
+    "services.py",
 )
-#: Of those, the ones that need no Flask at all (pure pipeline and models).
-FRAMEWORK_FREE = (
-    "detection/",
-    "tracking.py",
-    "monitor.py",
-    "alerts.py",
-    "publishing.py",
-    "media/",
-    "training/",
-    "config.py",
-    "paths.py",
-    "errors.py",
-    "memory.py",
-)
+#: The one core module that binds the Flask extensions the stack names (Flask-SQLAlchemy, Flask-Migrate); the
+#: rest of the store uses its `db` inside Services.store_scope.
+STORE_BINDING = "store/database.py"
+#: Everything else of the core needs no Flask at all: jobs, cameras, retention and the spool are handed their
+#: Services by the composition root instead of reaching for current_app.
+FRAMEWORK_FREE = tuple(p for p in CORE if p != "store/")
 #: What only web/ may import.
 WEB_ONLY = ("flask_socketio", "socketio", "flask_smorest", "flask_limiter", "gunicorn", "maskwatch.web")
 FLASK = ("flask", "flask_sqlalchemy", "flask_migrate", "werkzeug")
@@ -89,9 +82,34 @@ def test_the_core_never_imports_the_web_layer(path):
     assert offending(path, WEB_ONLY) == []
 
 
-@pytest.mark.parametrize("path", files(FRAMEWORK_FREE), ids=lambda p: p.relative_to(PACKAGE).as_posix())
-def test_the_pipeline_and_the_models_need_no_flask(path):
+def framework_free_files() -> list[Path]:
+    return files(FRAMEWORK_FREE) + [p for p in files(("store/",)) if p != PACKAGE / STORE_BINDING]
+
+
+@pytest.mark.parametrize("path", framework_free_files(), ids=lambda p: p.relative_to(PACKAGE).as_posix())
+def test_nothing_outside_web_needs_flask(path):
     assert offending(path, FLASK + WEB_ONLY) == []
+
+
+def test_the_store_binds_the_database_extensions_and_nothing_more_of_flask():
+    assert offending(PACKAGE / STORE_BINDING, FLASK) == [
+        "flask_migrate",
+        "flask_migrate.Migrate",
+        "flask_migrate.upgrade",
+        "flask_sqlalchemy",
+        "flask_sqlalchemy.SQLAlchemy",
+    ]
+
+
+def test_only_the_web_layer_and_the_composition_root_reach_the_flask_app():
+    """current_app and app_context are the web layer's; runtime.py and cli.py (through runtime) assemble."""
+    reaching = [
+        path.relative_to(PACKAGE).as_posix()
+        for path in PACKAGE.rglob("*.py")
+        if ("current_app" in path.read_text() or "app_context" in path.read_text())
+        and not path.relative_to(PACKAGE).as_posix().startswith("web/")
+    ]
+    assert reaching == []
 
 
 def test_the_checker_sees_a_web_import(tmp_path):

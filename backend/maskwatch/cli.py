@@ -173,15 +173,15 @@ def cmd_settings(args) -> int:
 def cmd_purge(args) -> int:
     from .config import Config
     from .retention import purge
-    from .runtime import tool_app
+    from .runtime import tool_services
 
     config = Config()
-    app = tool_app(config)  # purging needs no model
+    services = tool_services(config)  # purging needs no model
     days = config.RETENTION_DAYS if args.days is None else args.days
     if days < 1:
         print("maskwatch: nothing to purge: give --days N or set RETENTION_DAYS", file=sys.stderr)
         return 2
-    print(f"older than {days} days: {purge(app, days)}")
+    print(f"older than {days} days: {purge(services, days)}")
     return 0
 
 
@@ -200,7 +200,7 @@ def read_new_password() -> str:
 def cmd_passwd(args) -> int:
     """Set a user's password, making the user (an admin) when missing: the way back in for a lost password."""
     from .config import Config
-    from .runtime import tool_app
+    from .runtime import tool_services
     from .store import accounts
     from .store.database import upgrade_database
     from .web.auth.access import verified_credentials
@@ -213,9 +213,9 @@ def cmd_passwd(args) -> int:
         return 2
     config = Config()
     username = args.username or config.ADMIN_USER
-    app = tool_app(config)
-    upgrade_database(app)
-    with app.app_context():
+    services = tool_services(config)
+    upgrade_database(services.store_scope)
+    with services.store_scope():
         user = accounts.user_named(username)
         if user is None:
             accounts.create_user(username, hash_password(password), is_admin=True)

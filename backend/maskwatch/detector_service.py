@@ -5,11 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping
 
-from flask import Flask, current_app
-
 from .detection.profiles import PICTURE, STREAM, DetectionProfile, profiles_from_config
-
-EXTENSION_KEY = "maskwatch.detector"
 
 
 class DetectorService:
@@ -78,18 +74,11 @@ def detector_service(config: Mapping, *, lazy: bool = False) -> DetectorService:
     return DetectorService(build_mask_detectors(config), profiles=profiles)
 
 
-def init_app(app: Flask, detector=None) -> None:
-    """Attach a DetectorService to the app: the one given, one around a given MaskDetector (tests), or one
-    built from app.config now."""
+def as_detector_service(detector, config: Mapping) -> DetectorService:
+    """The DetectorService of a process: the one given, one around a given MaskDetector (tests), or (None) one
+    built from config now."""
     if isinstance(detector, DetectorService):
-        app.extensions[EXTENSION_KEY] = detector
-        return
-    app.extensions[EXTENSION_KEY] = (
-        detector_service(app.config)
-        if detector is None
-        else DetectorService(detector, profiles=profiles_from_config(app.config))
-    )
-
-
-def get_detector() -> DetectorService:
-    return current_app.extensions[EXTENSION_KEY]
+        return detector
+    if detector is None:
+        return detector_service(config)
+    return DetectorService(detector, profiles=profiles_from_config(config))

@@ -9,10 +9,12 @@ import time
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-
-from flask import Flask
+from typing import TYPE_CHECKING
 
 from .store import retention, utcnow
+
+if TYPE_CHECKING:
+    from .services import Services
 
 log = logging.getLogger(__name__)
 #: Folders of the instance that hold people's pictures and videos.
@@ -29,14 +31,14 @@ class PurgeReport:
         return f"deleted {self.sightings} sightings, {self.jobs} jobs and {self.files} files"
 
 
-def purge(app: Flask, days: int) -> PurgeReport:
+def purge(services: Services, days: int) -> PurgeReport:
     """Delete what is older than `days` days (days < 1: nothing). Files are judged by their modification time,
     so files no job points at any more go too; files of queued or running jobs stay."""
     report = PurgeReport()
     if days < 1:
         return report
     cutoff = utcnow() - timedelta(days=days)
-    with app.app_context():
+    with services.store_scope():
         report.sightings = retention.delete_sightings_before(cutoff)
         report.jobs, job_files = retention.delete_finished_jobs_before(cutoff)
         keep = {str(Path(p).resolve()) for p in retention.unfinished_job_paths()}
@@ -44,7 +46,7 @@ def purge(app: Flask, days: int) -> PurgeReport:
         report.files += _unlink(path)
     oldest = time.time() - days * 86400
     for folder in FILE_FOLDERS:
-        for path in (Path(app.instance_path) / folder).glob("*"):
+        for path in (services.instance_path / folder).glob("*"):
             if path.is_file() and str(path.resolve()) not in keep and path.stat().st_mtime < oldest:
                 report.files += _unlink(path)
     return report
@@ -62,11 +64,11 @@ class RetentionSweeper:
     """A daemon thread that purges every `interval_s` seconds; a failed sweep (say, the database is down) is
     logged and tried again at the next one.
 
-    Example: RetentionSweeper(app, days=30, interval_s=3600).start()
+    Example: RetentionSweeper(services, days=30, interval_s=3600).start()
     """
 
-    def __init__(self, app: Flask, days: int, interval_s: float):
-        self.app, self.days, self.interval_s = app, days, interval_s
+    def __init__(self, services: Services, days: int, interval_s: float):
+        self.services, self.days, self.interval_s = services, days, interval_s
         self.stopping = threading.Event()
         self.thread = threading.Thread(target=self._run, name="maskwatch-retention", daemon=True)
 
@@ -81,7 +83,7 @@ class RetentionSweeper:
     def _run(self) -> None:
         while not self.stopping.is_set():
             try:
-                report = purge(self.app, self.days)
+                report = purge(self.services, self.days)
                 if report.sightings or report.jobs or report.files:
                     log.info("retention (%d days): %s", self.days, report)
             except Exception:  # the next sweep tries again
@@ -89,11 +91,9 @@ class RetentionSweeper:
             self.stopping.wait(self.interval_s)
 
 
-def init_app(app: Flask) -> RetentionSweeper | None:
+def start_retention(services: Services) -> RetentionSweeper | None:
     """Start the sweeper when RETENTION_DAYS is set (the web server does this; workers do not)."""
-    days = int(app.config.get("RETENTION_DAYS") or 0)
+    days = int(services.settings.get("RETENTION_DAYS") or 0)
     if days < 1:
         return None
-    sweeper = RetentionSweeper(app, days, float(app.config["RETENTION_SWEEP_S"])).start()
-    app.extensions["maskwatch.retention"] = sweeper
-    return sweeper
+    return RetentionSweeper(services, days, float(services.settings["RETENTION_SWEEP_S"])).start()

@@ -6,6 +6,8 @@ one place and passes them in (as Frigate's FrigateApp does); nothing is assemble
 - worker_app(): a Celery worker process: the same app (database, spool, Socket.IO through Redis) with the
   detectors built on first use, so the worker's parent never loads them and each forked child does;
 - tool_app(): command-line tools that need the database but no model (`purge`, `passwd`);
+- worker_services(), tool_services(): the maskwatch.services.Services of those apps, what jobs, cameras and
+  retention are given (they never look up a framework's globals);
 - cli_detector(): `maskwatch detect`: a MaskDetector alone, no app.
 """
 
@@ -45,6 +47,20 @@ def worker_app(config=None):
 def tool_app(config=None):
     """A command-line tool's app: the database and spool, a detector that is never built unless used."""
     return worker_app(config)
+
+
+def worker_services(config=None):
+    """A Celery worker's Services (maskwatch.services): those of its worker_app()."""
+    from .web.services import services_of
+
+    return services_of(worker_app(config))
+
+
+def tool_services(config=None):
+    """A command-line tool's Services: those of its tool_app()."""
+    from .web.services import services_of
+
+    return services_of(tool_app(config))
 
 
 def worker_publishers():

@@ -13,6 +13,7 @@ from maskwatch.store.database import db
 from maskwatch.web import create_app
 from maskwatch.web.extensions import socketio
 from maskwatch.web.server import upgrade_database
+from maskwatch.web.services import runner_of
 from maskwatch_testing.mariadb import started_mariadb
 from maskwatch_testing.require import missing_service
 from maskwatch_testing.workers import RedisServer, redis_installed
@@ -56,13 +57,13 @@ def make_app(mask_detector, tmp_path, database_url):
             setattr(config, name, value)
         app = create_app(config, detector=None if builds_detector else mask_detector)
         if upgrade:
-            upgrade_database(app)
+            upgrade_database(app.app_context)
         apps.append(app)
         return app
 
     yield make
     for app in apps:
-        app.extensions["maskwatch.jobs"].shutdown(wait=True)
+        runner_of(app).shutdown(wait=True)
         with app.app_context():
             db.session.remove()
             db.engine.dispose()

@@ -10,6 +10,7 @@ from maskwatch.config import TestConfig
 from maskwatch.store.database import db
 from maskwatch.web import create_app
 from maskwatch.web.server import upgrade_database
+from maskwatch.web.services import runner_of
 
 
 @contextmanager
@@ -22,11 +23,11 @@ def sqlite_app(folder: Path, detector, **settings):
     for name, value in settings.items():
         setattr(config, name, value)
     app = create_app(config, detector=detector)
-    upgrade_database(app)
+    upgrade_database(app.app_context)
     try:
         yield app
     finally:
-        app.extensions["maskwatch.jobs"].shutdown(wait=True)
+        runner_of(app).shutdown(wait=True)
         with app.app_context():
             db.session.remove()
             db.engine.dispose()

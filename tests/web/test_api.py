@@ -283,11 +283,11 @@ def test_health(client):
 
 
 def test_health_says_the_model_is_not_loaded_until_a_lazy_worker_uses_it(make_app, astronaut):
-    from maskwatch.detector_service import EXTENSION_KEY, DetectorService
+    from maskwatch.web.services import services_of
 
     app = make_app()
-    service = app.extensions[EXTENSION_KEY]
-    app.extensions[EXTENSION_KEY] = DetectorService(build=lambda: service.detectors, profiles=service.profiles)
+    service = services_of(app).detector
+    service._build, service.detectors = (lambda built=service.detectors: built), None  # as a lazy worker's
     client = app.test_client()
     assert client.get("/api/health").get_json()["model_loaded"] is False
     assert upload(client, encode(astronaut, "PNG"), "a.png").status_code == 200

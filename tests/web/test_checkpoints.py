@@ -19,10 +19,11 @@ from maskwatch.detection import Detection, Face
 from maskwatch.monitor import KeptPeople, StreamSession
 from maskwatch.store import Sighting
 from maskwatch.store.database import db
-from maskwatch.store.recording import SightingRecorder, get_recorder
+from maskwatch.store.recording import SightingRecorder
 from maskwatch.store.spool import SPOOL_FILE, SightingSpool, SourceRef, SpooledSighting
 from maskwatch.tracking import FaceTracker, PersonSighting
 from maskwatch.web.server import prepare_database
+from maskwatch.web.services import services_of
 
 START = datetime(2026, 5, 1, 9, 0, 0)
 DOOR = SourceRef(kind="webcam", name="door")
@@ -145,16 +146,16 @@ def sightings() -> list[tuple]:
 def test_a_person_in_view_of_a_process_that_dies_is_counted_once_by_the_next_as_of_the_last_checkpoint(make_app):
     first = make_app()
     with first.app_context():
-        door = Door(get_recorder())
+        door = Door(services_of().recorder)
         door.frames(25)  # checkpoints at 1.0 s and 2.0 s, then 0.4 s more that no checkpoint saw
         assert door.session.checkpoints == 2 and sightings() == []
-    get_recorder(first).close()  # the process dies: no close(), no disconnect handler; the spool file stays
+    services_of(first).recorder.close()  # the process dies: no close(), no disconnect handler; the spool file stays
 
     second = make_app()  # the next process on the same instance folder
     prepare_database(second)  # what `maskwatch serve` does first
     with second.app_context():
         assert sightings() == [(START, door.at(2.0), 21, f"{door.session.key}-1")]
-        recorder = get_recorder()
+        recorder = services_of().recorder
         assert recorder.spool.open_tracks() == [] and len(recorder.spool) == 0
         assert recorder.flush() == 0 and len(sightings()) == 1
         assert not recorder.flusher.running()  # nothing waits, nobody else has people in view
@@ -166,11 +167,13 @@ def test_a_person_who_leaves_after_checkpoints_is_counted_once_with_their_whole_
 ):
     app = make_app()
     with app.app_context():
-        recorder = get_recorder()
+        recorder = services_of().recorder
         door = Door(recorder)
         door.frames(15)
         if promoted_meanwhile:  # another process took this one for gone (stalled past stale_s) and wrote it
-            other = SightingRecorder(app, SightingSpool(tmp_path / "instance" / SPOOL_FILE))
+            other = SightingRecorder(
+                app.instance_path, app.config, app.app_context, SightingSpool(tmp_path / "instance" / SPOOL_FILE)
+            )
             assert other.flush() == 1
             assert sightings() == [(START, door.at(1.0), 11, f"{door.session.key}-1")]
         door.frames(10)  # checkpointed again at 2.0 s
@@ -188,7 +191,7 @@ def test_a_person_who_leaves_after_checkpoints_is_counted_once_with_their_whole_
 def test_closing_a_stream_records_its_people_in_view_once_and_leaves_no_checkpoint(make_app):
     app = make_app()
     with app.app_context():
-        recorder = get_recorder()
+        recorder = services_of().recorder
         door = Door(recorder)
         door.frames(15)  # one person, checkpointed at 1.0 s
         door.frames(3, faces=(100, 400))  # a second one, after the checkpoint
@@ -208,7 +211,7 @@ def test_closing_a_stream_records_its_people_in_view_once_and_leaves_no_checkpoi
 def test_without_an_interval_nothing_is_checkpointed_and_a_recorder_that_cannot_keep_them_is_refused(make_app):
     app = make_app()
     with app.app_context():
-        recorder = get_recorder()
+        recorder = services_of().recorder
         door = Door(recorder, every=0)
         door.frames(40)
         assert door.session.checkpoints == 0 and recorder.spool.open_tracks() == []

@@ -15,9 +15,9 @@ from sqlalchemy.engine import make_url
 from maskwatch.store import queries
 from maskwatch.store.database import db
 from maskwatch.store.errors import StoreUnavailable
-from maskwatch.store.recording import flush_spool, get_recorder
 from maskwatch.store.spool import SourceRef, SpooledSighting
 from maskwatch.tracking import PersonSighting
+from maskwatch.web.services import services_of
 
 
 def timed_health(client) -> tuple[float, int, dict]:
@@ -72,11 +72,11 @@ def test_sightings_waiting_in_the_spool_are_a_spool_backlog(make_app):
     now = datetime(2026, 12, 1, 12, 0, 0)
     people = [PersonSighting(k, now + timedelta(seconds=k), now, "mask", 0.9, 3) for k in range(3)]
     waiting = [SpooledSighting.of(SourceRef(kind="webcam", name="door"), person) for person in people]
-    get_recorder(app).spool.put(waiting)  # left by an outage; the flusher has not written them yet
+    services_of(app).recorder.spool.put(waiting)  # left by an outage; the flusher has not written them yet
     _, status, body = timed_health(client)
     assert (status, body["status"], body["reasons"], body["database"]) == (503, "degraded", ["spool_backlog"], True)
     assert body["sightings_waiting"] == 3
     with app.app_context():
-        assert flush_spool() == 3
+        assert services_of().recorder.flush() == 3
     _, status, body = timed_health(client)
     assert (status, body["reasons"], body["sightings_waiting"]) == (200, [], 0)

@@ -7,6 +7,7 @@ import pytest
 
 from maskwatch.alerts import AlertPolicy
 from maskwatch.web.live import LIVE_MAX_MISSED, LIVE_NAMESPACE
+from maskwatch.web.services import services_of
 from maskwatch_testing.frames import people, scene
 
 from ..conftest import encode
@@ -135,7 +136,6 @@ def test_sightings_wait_while_the_database_is_down_and_the_stream_goes_on(app, c
     import sqlalchemy as sa
 
     from maskwatch.store.database import db
-    from maskwatch.store.recording import flush_spool
 
     def rename(old: str, new: str) -> None:
         with app.app_context():
@@ -153,6 +153,6 @@ def test_sightings_wait_while_the_database_is_down_and_the_stream_goes_on(app, c
     live.disconnect(NS)
     rename("sightings_away", "sightings")
     with app.app_context():
-        flush_spool()  # or the flusher thread did already
+        services_of().recorder.flush()  # or the flusher thread did already
     assert [s["frames_seen"] for s in sightings(client, "desk")] == [2]
     assert client.get("/api/health").get_json()["sightings_waiting"] == 0

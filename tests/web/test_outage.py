@@ -17,12 +17,12 @@ import pytest
 
 from maskwatch.config import TestConfig
 from maskwatch.store.database import db
-from maskwatch.store.recording import flush_spool, get_recorder
 from maskwatch.web import create_app
 from maskwatch.web.extensions import socketio
 from maskwatch.web.live import LIVE_MAX_MISSED
 from maskwatch.web.live import LIVE_NAMESPACE as NS
 from maskwatch.web.server import prepare_database, upgrade_database
+from maskwatch.web.services import runner_of, services_of
 from maskwatch_testing.faces import ASTRONAUT_FACE
 from maskwatch_testing.frames import head_patch, people, scene
 from maskwatch_testing.mariadb import DATABASE, PASSWORD, USER, MariaDBServer, started_mariadb
@@ -55,8 +55,8 @@ def make_app(server, mask_detector, tmp_path):
     if not server.running():
         server.start()
     for app in apps:
-        app.extensions["maskwatch.jobs"].shutdown(wait=True)
-        get_recorder(app).close()
+        runner_of(app).shutdown(wait=True)
+        services_of(app).recorder.close()
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
@@ -117,7 +117,7 @@ def wait_until(condition, timeout: float = 60.0, what: str = "") -> None:
 
 def test_live_clients_go_on_through_an_outage_and_nobody_is_lost_or_doubled(server, make_app, heads):
     app = make_app()
-    upgrade_database(app)
+    upgrade_database(app.app_context)
     door = connect(app, "door")
     assert all(len(a["faces"]) == 1 for a in visit(door, heads["astronaut"])[:3])
     assert rows_by_source(server)["door"]["rows"] == 1  # written at once while MariaDB is up
@@ -144,7 +144,7 @@ def test_live_clients_go_on_through_an_outage_and_nobody_is_lost_or_doubled(serv
     }
     assert rows_by_source(server) == expected
     with app.app_context():
-        assert flush_spool() == 0
+        assert services_of().recorder.flush() == 0
     assert rows_by_source(server) == expected
 
 
@@ -152,7 +152,7 @@ def test_sign_in_me_and_sources_answer_503_not_500_while_the_database_is_down(se
     from maskwatch.web.auth import ensure_admin
 
     app = make_app(ADMIN_PASSWORD="correct horse battery")
-    upgrade_database(app)
+    upgrade_database(app.app_context)
     ensure_admin(app)
     browser = app.test_client()
     assert (
@@ -176,7 +176,7 @@ def test_spooled_people_are_written_by_the_next_process_after_a_restart_during_t
     server, make_app, heads, tmp_path
 ):
     first = make_app()
-    upgrade_database(first)
+    upgrade_database(first.app_context)
     hall = connect(first, "hall")
     visit(hall, heads["astronaut"], leave=False)
     server.stop()
@@ -184,7 +184,7 @@ def test_spooled_people_are_written_by_the_next_process_after_a_restart_during_t
     visit(hall, heads["grace_hopper"], leave=False)
     hall.disconnect(NS)
     assert health(first)[1]["sightings_waiting"] == 2
-    get_recorder(first).close()  # the process dies: what it had in memory is gone, the spool file stays
+    services_of(first).recorder.close()  # the process dies: what it had in memory is gone, the spool file stays
     assert (tmp_path / "instance" / "spool.sqlite3").is_file()
 
     second = make_app()  # a new process on the same instance folder, while MariaDB is still down
@@ -208,7 +208,7 @@ def test_a_video_job_that_ends_during_the_outage_is_written_when_the_database_is
     server, make_app, long_walk, tmp_path
 ):
     app = make_app(JOB_DATABASE_WAIT_S=120)
-    upgrade_database(app)
+    upgrade_database(app.app_context)
     client = app.test_client()
     job = client.post(
         "/api/videos", data={"file": (io.BytesIO(long_walk), "walk.mp4")}, content_type="multipart/form-data"

@@ -12,6 +12,7 @@ from pathlib import Path
 from maskwatch.retention import RetentionSweeper, purge
 from maskwatch.store import Job, Sighting, queries, utcnow
 from maskwatch.store.database import db
+from maskwatch.web.services import services_of
 from maskwatch_testing.frames import people, scene
 
 from ..conftest import encode
@@ -82,7 +83,7 @@ def _left(app):
 
 def test_purge_deletes_what_is_older_than_the_retention(app):
     _fill(app)
-    report = purge(app, days=30)
+    report = purge(services_of(app), days=30)
     assert (report.sightings, report.jobs, report.files) == (2, 1, 4)  # 3 files of the old job + the orphan
     ages, jobs, files = _left(app)
     assert ages == [0, 5, 29]
@@ -95,13 +96,13 @@ def test_purge_deletes_what_is_older_than_the_retention(app):
         "done2.mp4",
         "done2.json",
     }
-    assert purge(app, days=0).sightings == 0  # retention off: nothing goes
+    assert purge(services_of(app), days=0).sightings == 0  # retention off: nothing goes
     assert _left(app)[0] == [0, 5, 29]
 
 
 def test_the_server_sweeps_by_itself(app):
     _fill(app)
-    sweeper = RetentionSweeper(app, days=30, interval_s=0.2).start()
+    sweeper = RetentionSweeper(services_of(app), days=30, interval_s=0.2).start()
     try:
         deadline = time.monotonic() + 20
         while _left(app)[0] != [0, 5, 29] and time.monotonic() < deadline:
@@ -124,7 +125,7 @@ def test_maskwatch_purge_uses_the_setting(tmp_path, monkeypatch, capsys):
     from maskwatch.store.database import upgrade_database
 
     app = tool_app(Config())
-    upgrade_database(app)
+    upgrade_database(app.app_context)
     _fill(app)
     assert cli.main(["purge", "--days", "30"]) == 0
     assert "deleted 2 sightings, 1 jobs and 4 files" in capsys.readouterr().out

@@ -15,6 +15,7 @@ import socketio as socketio_client
 from maskwatch.config import Config
 from maskwatch.jobs.video import run_video_job
 from maskwatch.store import queries
+from maskwatch.web.services import services_of
 from maskwatch_testing.faces import ASTRONAUT_FACE, GRACE_HOPPER_FACE
 from maskwatch_testing.frames import head_patch, scene
 from maskwatch_testing.served import ServedApp
@@ -127,11 +128,11 @@ def test_a_rerun_job_replaces_its_sightings(app, client, tmp_path, astronaut, gr
         source = queries.create_source("video", "rerun")
         job = queries.create_job("video", source.id, str(clip))
         job_id, source_id = job.id, source.id
-        run_video_job(job_id)
+        run_video_job(services_of(), job_id)
         assert queries.get_job(job_id).status == "done" and queries.job_sighting_count(job_id) == 2
         queries.update_job(job_id, status="running")  # as a redelivered message finds it
-        run_video_job(job_id)
-        run_video_job(job_id)  # done: left as it is
+        run_video_job(services_of(), job_id)
+        run_video_job(services_of(), job_id)  # done: left as it is
         assert queries.get_job(job_id).status == "done" and queries.job_sighting_count(job_id) == 2
     found = client.get(f"/api/sightings?source_id={source_id}").get_json()["items"]
     assert len(found) == 2

@@ -10,8 +10,8 @@ import pytest
 
 from maskwatch.config import DEFAULT_DETECTOR, DETECTORS
 from maskwatch.detection.profiles import PICTURE, STREAM
-from maskwatch.detector_service import EXTENSION_KEY
 from maskwatch.training.metrics import iou_matrix
+from maskwatch.web.services import services_of
 
 from ..conftest import encode
 from ..crowd import crowd_picture
@@ -25,7 +25,7 @@ def default_app(make_app):
 @pytest.mark.parametrize("name", DETECTORS)
 def test_the_server_builds_the_detector_named_by_DETECTOR_for_both_profiles(make_app, name):
     app = make_app(builds_detector=name)
-    service = app.extensions[EXTENSION_KEY]
+    service = services_of(app).detector
     assert {service.detector_name(profile) for profile in (PICTURE, STREAM)} == {name}
     assert app.test_client().get("/api/health").get_json()["detector"] == name
 

@@ -17,8 +17,9 @@ import sqlalchemy as sa
 
 from maskwatch.store import Sighting, Source, queries
 from maskwatch.store.database import db
-from maskwatch.store.recording import SightingRecorder, get_recorder, record_sightings
+from maskwatch.store.recording import SightingRecorder
 from maskwatch.store.spool import SPOOL_FILE, SightingSpool, SourceRef, SpooledSighting
+from maskwatch.web.services import services_of
 
 from ..conftest import encode
 
@@ -120,12 +121,12 @@ class DiesBeforeTheDelete(SightingSpool):
 def test_a_flush_killed_between_insert_and_delete_counts_everyone_once(ctx, tmp_path):
     source = queries.create_source("webcam", "door")
     path = tmp_path / "spools" / SPOOL_FILE
-    first = SightingRecorder(ctx, DiesBeforeTheDelete(path))
+    first = SightingRecorder(ctx.instance_path, ctx.config, ctx.app_context, DiesBeforeTheDelete(path))
     first.spool.put(spooled(SourceRef(source.id), 3))
     with pytest.raises(SystemExit):
         first.flush()
     assert len(sighting_rows()) == 3 and len(SightingSpool(path)) == 3  # in the database and still spooled
-    restarted = SightingRecorder(ctx, SightingSpool(path))
+    restarted = SightingRecorder(ctx.instance_path, ctx.config, ctx.app_context, SightingSpool(path))
     restarted.spool.put(spooled(SourceRef(source.id), 2, start=10))  # people the new process spooled meanwhile
     assert restarted.flush() == 2
     rows = sighting_rows()
@@ -138,7 +139,7 @@ def test_a_flush_resolves_sources_by_id_then_by_kind_and_name(ctx, tmp_path):
     gone = queries.create_source("webcam", "old")
     kept = queries.create_source("camera", "gate")  # after `gone`: SQLite must not give gone's id to a new source
     queries.delete_source(gone)
-    recorder = SightingRecorder(ctx, SightingSpool(tmp_path / SPOOL_FILE))
+    recorder = SightingRecorder(ctx.instance_path, ctx.config, ctx.app_context, SightingSpool(tmp_path / SPOOL_FILE))
     recorder.spool.put(
         spooled(SourceRef(kept.id), 1)
         + spooled(SourceRef(kind="webcam", name="late"), 2)
@@ -157,7 +158,7 @@ def test_a_flush_resolves_sources_by_id_then_by_kind_and_name(ctx, tmp_path):
 @pytest.mark.parametrize("database_url", ["mariadb"], indirect=True)  # SQLite keeps any string in a VARCHAR(16)
 def test_a_row_the_database_refuses_is_dropped_and_counted_and_holds_nobody_back(ctx, tmp_path):
     source = queries.create_source("webcam", "door")
-    recorder = SightingRecorder(ctx, SightingSpool(tmp_path / SPOOL_FILE))
+    recorder = SightingRecorder(ctx.instance_path, ctx.config, ctx.app_context, SightingSpool(tmp_path / SPOOL_FILE))
     moment = datetime(2026, 5, 1, 9, 30)
     refused = SpooledSighting.of(SourceRef(source.id), Person(moment, moment, verdict="x" * 40))
     recorder.spool.put(spooled(SourceRef(source.id), 2) + [refused] + spooled(SourceRef(source.id), 1, start=5))
@@ -167,13 +168,15 @@ def test_a_row_the_database_refuses_is_dropped_and_counted_and_holds_nobody_back
 
 def test_while_rows_wait_new_ones_queue_behind_them(ctx):
     source = queries.create_source("webcam", "door")
-    recorder = get_recorder()
+    recorder = services_of().recorder
     recorder.flusher.stop()  # this test flushes by hand
     recorder.spool.put(spooled(SourceRef(source.id), 1))
-    recorded = record_sightings(SourceRef(source.id), people(2, start=5))
+    recorded = services_of().recorder.record(SourceRef(source.id), people(2, start=5))
     assert (recorded.written, recorded.waiting) == (0, 2) and sighting_rows() == []
     assert recorder.flush() == 3
-    assert record_sightings(SourceRef(source.id), people(1, start=9)).written == 1  # empty spool: straight in
+    assert (
+        services_of().recorder.record(SourceRef(source.id), people(1, start=9)).written == 1
+    )  # empty spool: straight in
     assert len(sighting_rows()) == 4
 
 
@@ -197,7 +200,7 @@ def test_an_upload_while_the_database_is_unreachable_answers_and_its_sightings_w
     assert upload(client, encode(grace_hopper)).get_json()["sightings_waiting"] == 1
     health = client.get("/api/health")
     assert health.status_code == 503 and health.get_json()["sightings_waiting"] == 2
-    get_recorder(down).close()  # the process ends with its rows in the spool file
+    services_of(down).recorder.close()  # the process ends with its rows in the spool file
 
     back = make_app(upgrade=False)  # the next start, on the same instance folder, with its database back
     prepare_database(back)

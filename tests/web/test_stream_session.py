@@ -10,9 +10,9 @@ from maskwatch.detection.profiles import PICTURE, STREAM
 from maskwatch.monitor import KeptPeople, StreamSession
 from maskwatch.publishing import CollectingPublisher
 from maskwatch.store import Sighting, queries, utcnow
-from maskwatch.store.recording import get_recorder
 from maskwatch.store.spool import SourceRef
 from maskwatch.tracking import FaceTracker
+from maskwatch.web.services import services_of
 from maskwatch_testing.frames import people, scene
 
 
@@ -148,7 +148,7 @@ def test_a_picture_is_a_one_frame_session_recorded_in_the_store(app, heads, dete
             detector,
             FaceTracker(min_frames=1),
             SourceRef(kind="image", name="Door photos"),
-            recorder=get_recorder(),
+            recorder=services_of().recorder,
             profile=PICTURE,
         )
         result = session.process(frame, utcnow())

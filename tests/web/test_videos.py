@@ -15,6 +15,7 @@ from maskwatch.jobs.video import run_video_job
 from maskwatch.store import queries
 from maskwatch.web.events import JOBS_NAMESPACE
 from maskwatch.web.extensions import socketio
+from maskwatch.web.services import services_of
 from maskwatch_testing.faces import ASTRONAUT_FACE
 from maskwatch_testing.frames import head_patch, scene
 
@@ -101,7 +102,7 @@ def test_a_failing_job_records_why_and_the_server_goes_on(app, client, astronaut
     with app.app_context():
         source = queries.create_source("video", "gone")
         job = queries.create_job("video", source.id, str(Path(app.instance_path) / "uploads" / "missing.video"))
-        run_video_job(job.id)
+        run_video_job(services_of(), job.id)
         job_id = job.id
     job = client.get(f"/api/jobs/{job_id}").get_json()
     assert job["status"] == "failed" and job["error"] == "no such file"

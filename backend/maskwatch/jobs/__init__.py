@@ -9,22 +9,24 @@ from __future__ import annotations
 
 import atexit
 import threading
+from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TYPE_CHECKING
 
-from flask import Flask, current_app
-
-EXTENSION_KEY = "maskwatch.jobs"
+if TYPE_CHECKING:
+    from ..services import Services
 
 
 class ThreadRunner:
-    """Runs video jobs on `workers` threads and each camera on its own thread, each inside an app context.
+    """Runs video jobs on `workers` threads and each camera on its own thread, each inside the store's scope.
 
-    Args: app, publishers (the process's EventRoutes: .jobs() and .camera(source_id) give the Publisher of
-    each), workers (default 1: one video at a time keeps the live camera responsive on 2 cores).
+    Args: services (the process's maskwatch.services.Services), publishers (the process's EventRoutes: .jobs()
+    and .camera(source_id) give the Publisher of each), workers (default 1: one video at a time keeps the live
+    camera responsive on 2 cores).
     """
 
-    def __init__(self, app: Flask, publishers, workers: int = 1):
-        self.app = app
+    def __init__(self, services: Services, publishers, workers: int = 1):
+        self.services = services
         self.publishers = publishers
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="maskwatch-job")
         self.futures: dict[str, Future] = {}
@@ -33,8 +35,8 @@ class ThreadRunner:
 
     def submit(self, job_id: str, fn, *args) -> Future:
         def run():
-            with self.app.app_context():
-                fn(job_id, *args)
+            with self.services.store_scope():
+                fn(self.services, job_id, *args)
 
         future = self.pool.submit(run)
         self.futures[job_id] = future
@@ -55,8 +57,8 @@ class ThreadRunner:
             return
 
         def run():
-            with self.app.app_context():
-                run_camera(source_id, self.publishers.camera(source_id), self.stopping.is_set)
+            with self.services.store_scope():
+                run_camera(self.services, source_id, self.publishers.camera(source_id), self.stopping.is_set)
 
         thread = threading.Thread(target=run, name=f"maskwatch-camera-{source_id}", daemon=True)
         self.cameras[source_id] = thread
@@ -73,10 +75,10 @@ class ThreadRunner:
 class CeleryRunner:
     """Sends the same work to Celery workers through the Redis broker."""
 
-    def __init__(self, app: Flask):
+    def __init__(self, settings: Mapping):
         from .celery_app import celery_app, configure
 
-        configure(celery_app, app.config)
+        configure(celery_app, settings)
         self.celery = celery_app
 
     def submit_video(self, job_id: str) -> None:
@@ -93,14 +95,12 @@ class CeleryRunner:
         """Nothing runs here: the workers own the work."""
 
 
-def init_app(app: Flask, publishers) -> None:
-    """The app's runner: Celery's with REDIS_URL, else threads of this process publishing through `publishers`."""
-    runner = (
-        CeleryRunner(app) if app.config.get("REDIS_URL") else ThreadRunner(app, publishers, app.config["JOB_WORKERS"])
-    )
-    app.extensions[EXTENSION_KEY] = runner
+def build_runner(services: Services, publishers) -> ThreadRunner | CeleryRunner:
+    """The process's runner: Celery's with REDIS_URL, else threads of this process publishing through
+    `publishers`; a thread runner stops (without waiting) when the process exits."""
+    settings = services.settings
+    if settings.get("REDIS_URL"):
+        return CeleryRunner(settings)
+    runner = ThreadRunner(services, publishers, settings["JOB_WORKERS"])
     atexit.register(runner.shutdown, False)
-
-
-def get_runner() -> ThreadRunner | CeleryRunner:
-    return current_app.extensions[EXTENSION_KEY]
+    return runner

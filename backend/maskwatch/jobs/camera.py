@@ -20,17 +20,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import cv2
-from flask import current_app
 
 from ..alerts import AlertPolicy
-from ..detector_service import get_detector
 from ..media.camera import CameraError, CameraStream
 from ..media.urls import mask_text
 from ..monitor import StreamSession
 from ..publishing import Publisher
+from ..services import Services
 from ..store import queries, utcnow
 from ..store.errors import StoreError
-from ..store.recording import get_recorder
 from ..store.spool import SourceRef
 from ..tracking import FaceTracker
 
@@ -81,39 +79,41 @@ class StopCamera(Exception):
 
 
 class CameraWorker:
-    """Runs one camera until it stops or fails; call inside an app context.
+    """Runs one camera until it stops or fails; call inside services.store_scope().
 
-    Args: source_id, publisher (where the camera's frames, states and alerts go: the browsers watching it),
-    should_stop (default never: the database says when to stop), owner (default host:pid:random), settings
-    (default from current_app.config).
-    Example: CameraWorker(3, publisher).run()  -> "stopped" | "failed" | "busy" (another worker holds it)
+    Args: services (the process's detector, recorder and settings), source_id, publisher (where the camera's
+    frames, states and alerts go: the browsers watching it), should_stop (default never: the database says when
+    to stop), owner (default host:pid:random), settings (default from services.settings).
+    Example: CameraWorker(services, 3, publisher).run()  -> "stopped" | "failed" | "busy" (another worker holds it)
     """
 
     def __init__(
         self,
+        services: Services,
         source_id: int,
         publisher: Publisher,
         should_stop: Callable[[], bool] = lambda: False,
         owner: str | None = None,
         settings: CameraSettings | None = None,
     ):
+        self.services = services
         self.source_id = source_id
         self.publisher = publisher
         self.should_stop = should_stop
         self.owner = owner or worker_name()
-        self.settings = settings or CameraSettings.from_config(current_app.config)
+        self.settings = settings or CameraSettings.from_config(services.settings)
         self.last_beat = 0.0
         self.frames_processed = 0
 
     def run(self) -> str:
         if not queries.claim_camera(self.source_id, self.owner, self.settings.stale_s):
             return "busy"
-        recorder = get_recorder()
+        recorder = self.services.recorder
         recorder.keep_flushing()  # in a Celery worker, rows an earlier worker left are written from here too
         source = queries.get_source(self.source_id)
         url, rate = source.url, source.detect_fps or self.settings.detect_fps
         self.session = StreamSession(
-            get_detector(),
+            self.services.detector,
             FaceTracker(max_missed=max(3, math.ceil(rate))),  # lost after ~1 s
             SourceRef(self.source_id),
             recorder=recorder,
@@ -210,6 +210,8 @@ class CameraWorker:
         self.publisher.publish(event, payload)
 
 
-def run_camera(source_id: int, publisher: Publisher, should_stop: Callable[[], bool] = lambda: False) -> str:
-    """Run a camera inside an app context until it stops; returns stopped, failed or busy."""
-    return CameraWorker(source_id, publisher, should_stop).run()
+def run_camera(
+    services: Services, source_id: int, publisher: Publisher, should_stop: Callable[[], bool] = lambda: False
+) -> str:
+    """Run a camera (inside services.store_scope()) until it stops; returns stopped, failed or busy."""
+    return CameraWorker(services, source_id, publisher, should_stop).run()

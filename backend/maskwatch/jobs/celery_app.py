@@ -27,8 +27,8 @@ VIDEO_TASK = "maskwatch.video"
 CAMERA_TASK = "maskwatch.camera"
 
 celery_app = Celery("maskwatch")
-_flask_app = None
-_flask_lock = threading.Lock()
+_services = None
+_services_lock = threading.Lock()
 
 
 def configure(app: Celery, config) -> None:
@@ -68,15 +68,16 @@ def _configure_from_environment(sender: Celery, **kwargs) -> None:
         configure(sender, vars(config))
 
 
-def flask_app():
-    """This process's Flask app (runtime.worker_app: database, Socket.IO through Redis, detector built on first use)."""
-    global _flask_app
-    with _flask_lock:
-        if _flask_app is None:
-            from ..runtime import worker_app
+def worker_services():
+    """This process's Services (runtime.worker_services: database, spool, detector built on first use), made on
+    first use, after the fork."""
+    global _services
+    with _services_lock:
+        if _services is None:
+            from ..runtime import worker_services as build
 
-            _flask_app = worker_app()
-        return _flask_app
+            _services = build()
+        return _services
 
 
 @celery_app.task(name=VIDEO_TASK, autoretry_for=(StoreUnavailable,), retry_backoff=True, max_retries=5)
@@ -84,8 +85,9 @@ def video_task(job_id: str) -> None:
     from ..runtime import worker_publishers
     from .video import run_video_job
 
-    with flask_app().app_context():
-        run_video_job(job_id, worker_publishers().jobs())
+    services = worker_services()
+    with services.store_scope():
+        run_video_job(services, job_id, worker_publishers().jobs())
 
 
 @celery_app.task(name=CAMERA_TASK, acks_late=False)
@@ -93,8 +95,9 @@ def camera_task(source_id: int) -> str:
     from ..runtime import worker_publishers
     from .camera import run_camera
 
-    with flask_app().app_context():
-        return run_camera(source_id, worker_publishers().camera(source_id), _shutting_down.is_set)
+    services = worker_services()
+    with services.store_scope():
+        return run_camera(services, source_id, worker_publishers().camera(source_id), _shutting_down.is_set)
 
 
 _shutting_down = threading.Event()
@@ -111,8 +114,9 @@ def watch_cameras(interval_s: float) -> None:
 
     while not _shutting_down.wait(interval_s):
         try:
-            with flask_app().app_context():
-                stale = flask_app().config["CAMERA_STALE_S"]
+            services = worker_services()
+            with services.store_scope():
+                stale = services.settings["CAMERA_STALE_S"]
                 for source_id in queries.enabled_camera_ids():
                     if not queries.camera_held(source_id, stale):
                         celery_app.send_task(CAMERA_TASK, args=[source_id])
@@ -122,23 +126,23 @@ def watch_cameras(interval_s: float) -> None:
 
 @signals.worker_process_init.connect
 def _fresh_app_after_fork(**kwargs):
-    """A forked pool process builds its own app: database connections and the Redis publisher of the
+    """A forked pool process builds its own services: database connections and the Redis publisher of the
     parent must not be shared across processes."""
-    global _flask_app
+    global _services
     from ..config import Config
     from ..memory import keep_memory_flat
 
     settings = Config()
     keep_memory_flat(settings.MALLOC_ARENAS, settings.MALLOC_MMAP_THRESHOLD_KB, settings.MALLOC_FREE_MB)
-    if _flask_app is not None:
+    if _services is not None:
         from ..store.database import db
 
-        with _flask_app.app_context():
+        with _services.store_scope():
             db.engine.dispose(close=False)
-        _flask_app = None
+        _services = None
 
 
 @signals.worker_ready.connect
 def _start_watchdog(**kwargs):
-    interval = float(flask_app().config["CAMERA_WATCHDOG_S"])
+    interval = float(worker_services().settings["CAMERA_WATCHDOG_S"])
     threading.Thread(target=watch_cameras, args=(interval,), name="maskwatch-camera-watchdog", daemon=True).start()

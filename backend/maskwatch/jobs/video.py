@@ -13,14 +13,12 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TypeVar
 
-from flask import current_app
-
 from ..detection.draw import draw_detections
-from ..detector_service import get_detector
 from ..media import MediaError, iter_video_frames, probe_video
 from ..media.encode import H264Writer
 from ..monitor import KeptPeople, StreamSession
 from ..publishing import NullPublisher, Publisher
+from ..services import Services
 from ..store import queries, utcnow
 from ..store.errors import StoreError, StoreUnavailable
 from ..store.serialization import JobSchema
@@ -61,10 +59,11 @@ def when_the_database_answers(write: Callable[[], T], wait_s: float) -> T:
             delay = min(30.0, delay * 2)
 
 
-def run_video_job(job_id: str, publisher: Publisher | None = None) -> None:
-    """Run inside an app context (a runner does that); its progress and outcome go to publisher as 'job' events. Safe to run again: a finished job is left as it is,
-    and a rerun of an interrupted one replaces the sightings the first run wrote. Each run counts in the
-    job's attempts (webserver.prepare_database requeues an interrupted job while attempts < JOB_MAX_ATTEMPTS).
+def run_video_job(services: Services, job_id: str, publisher: Publisher | None = None) -> None:
+    """Run inside services.store_scope() (a runner does that); its progress and outcome go to publisher as 'job'
+    events. Safe to run again: a finished job is left as it is, and a rerun of an interrupted one replaces the
+    sightings the first run wrote. Each run counts in the job's attempts (web.server.prepare_database requeues an
+    interrupted job while attempts < JOB_MAX_ATTEMPTS).
 
     If the database is away when the job ends, its result (sightings and status, one transaction) is
     written when it answers, waiting up to JOB_DATABASE_WAIT_S; after that the job stays as the database
@@ -77,9 +76,9 @@ def run_video_job(job_id: str, publisher: Publisher | None = None) -> None:
     started = utcnow()
     queries.start_job(job_id, started)
     publish(job_id, publisher)
-    wait_s = float(current_app.config["JOB_DATABASE_WAIT_S"])
+    wait_s = float(services.settings["JOB_DATABASE_WAIT_S"])
     try:
-        process_video(job_id, Path(job.input_path), job.source_id, started, wait_s, publisher)
+        process_video(services, job_id, Path(job.input_path), job.source_id, started, wait_s, publisher)
     except MediaError as exc:
         reason = exc.message
         when_the_database_answers(
@@ -100,15 +99,21 @@ def run_video_job(job_id: str, publisher: Publisher | None = None) -> None:
 
 
 def process_video(
-    job_id: str, path: Path, source_id: int, started, wait_s: float = 0.0, publisher: Publisher | None = None
+    services: Services,
+    job_id: str,
+    path: Path,
+    source_id: int,
+    started,
+    wait_s: float = 0.0,
+    publisher: Publisher | None = None,
 ) -> None:
     """Writes the annotated video and the results JSON, then (in one transaction, waiting up to wait_s
     for an unreachable database) the sightings and the job's done state with output_path, result_path."""
     publisher = publisher or NullPublisher()
-    max_seconds = current_app.config["MAX_VIDEO_SECONDS"]
+    max_seconds = services.settings["MAX_VIDEO_SECONDS"]
     info = probe_video(path, max_seconds=max_seconds)
-    every = max(1, current_app.config["DETECT_EVERY_N_FRAMES"])
-    detector = get_detector()
+    every = max(1, services.settings["DETECT_EVERY_N_FRAMES"])
+    detector = services.detector
     kept = KeptPeople()  # written with the job's result, in one transaction
     session = StreamSession(
         detector,
@@ -116,7 +121,7 @@ def process_video(
         SourceRef(source_id),
         recorder=kept,
     )
-    out_dir = Path(current_app.instance_path) / "results"
+    out_dir = services.instance_path / "results"
     out_dir.mkdir(parents=True, exist_ok=True)
     video_path, result_path = out_dir / f"{job_id}.mp4", out_dir / f"{job_id}.json"
     faces, last_publish, frames_done = [], 0.0, 0

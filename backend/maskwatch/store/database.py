@@ -1,5 +1,6 @@
 """The database extension (Flask-SQLAlchemy) and its migrations (Flask-Migrate), created unbound;
-maskwatch.web.create_app binds them."""
+maskwatch.web.create_app binds them. The one module outside web/ that names the Flask extensions: the rest of
+the store uses `db` and runs inside Services.store_scope."""
 
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -11,9 +12,9 @@ db = SQLAlchemy()
 migrate = Migrate(directory=str(migrations_dir()), render_as_batch=True, compare_type=True)
 
 
-def upgrade_database(app) -> None:
-    """Apply every migration (creates the SQLite file on first start)."""
+def upgrade_database(store_scope) -> None:
+    """Apply every migration (creates the SQLite file on first start); store_scope: Services.store_scope."""
     from flask_migrate import upgrade
 
-    with app.app_context():
+    with store_scope():
         upgrade()

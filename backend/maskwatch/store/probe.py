@@ -2,13 +2,14 @@
 short timeout: a free pooled connection, then on SQLite the write lock (a reader can get through where every
 insert would wait for another process's exclusive lock), elsewhere a read of a real table.
 
-Example (inside an app context): database_problem(1.0) -> None, or "database_locked"
+Example (inside the store's scope): database_problem(1.0, engine_options) -> None, or "database_locked"
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.pool import QueuePool
@@ -19,9 +20,9 @@ from .models import Source
 UNREACHABLE, LOCKED, POOL_EXHAUSTED = "database_unreachable", "database_locked", "pool_exhausted"
 
 
-def _pool_exhausted() -> bool:
-    """Every connection the pool may open is checked out: the next request would wait DB_POOL_TIMEOUT_S."""
-    options = current_app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}
+def _pool_exhausted(options: Mapping) -> bool:
+    """Every connection the pool may open is checked out: the next request would wait DB_POOL_TIMEOUT_S.
+    options: the engine's options (store.engine.engine_options)."""
     if "pool_size" not in options:
         return False
     pool = db.engine.pool
@@ -42,10 +43,11 @@ def _sqlite_write_lock(connection, timeout_s: float) -> None:
         connection.exec_driver_sql(f"PRAGMA busy_timeout = {int(previous)}")
 
 
-def database_problem(timeout_s: float) -> str | None:
+def database_problem(timeout_s: float, engine_options: Mapping | None = None) -> str | None:
     """None when the database would take a sighting now; else why not: database_unreachable, database_locked
-    (SQLite's write lock held by another connection for longer than timeout_s) or pool_exhausted."""
-    if _pool_exhausted():
+    (SQLite's write lock held by another connection for longer than timeout_s) or pool_exhausted (judged from
+    engine_options' pool_size and max_overflow)."""
+    if _pool_exhausted(engine_options or {}):
         return POOL_EXHAUSTED
     try:
         with db.engine.connect() as connection:

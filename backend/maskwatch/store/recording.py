@@ -1,12 +1,12 @@
-"""Writing sightings without losing any: record_sightings is the one function the live page, the camera
-workers and the image uploads write people with. While the database answers, rows go straight in;
+"""Writing sightings without losing any: SightingRecorder.record is the one way the live page, the camera
+workers and the image uploads write people. While the database answers, rows go straight in;
 when a write fails, they wait in the spool (store.spool, instance/spool.sqlite3) and a flusher thread
 writes them, exactly once, when it answers again.
 
 - While rows wait, new ones join them instead of trying the database first, so a live client never
   waits on a dead server more than once; each one wakes the flusher.
 - The flusher runs only while rows wait: started when a row is spooled, when a camera worker starts
-  and rows wait, or when a server starts (webserver.prepare_database: one flush after the upgrade, then
+  and rows wait, or when a server starts (web.server.prepare_database: one flush after the upgrade, then
   the flusher if rows remain); it tries every SPOOL_FLUSH_S seconds (default 5) and ends when the spool
   is empty. The file outlives the process: a killed server's rows are written by the next one.
 - SPOOL_MAX_ROWS (default 100000) bounds the spool; beyond it the oldest rows are dropped (logged,
@@ -17,46 +17,51 @@ writes them, exactly once, when it answers again.
   processes that are gone into the queue (store.spool.SightingSpool.promote_orphans): a killed server's
   people in view are counted once, as of its last checkpoint.
 
-Example (inside an app context):
-    recorded = record_sightings(SourceRef(kind="webcam", name="Door"), tracker.close_all())
+Example (inside the store's scope):
+    recorded = services.recorder.record(SourceRef(kind="webcam", name="Door"), tracker.close_all())
     recorded.written, recorded.waiting, recorded.source_id
 """
 
 from __future__ import annotations
 
-import atexit
 import logging
 import sqlite3
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
+from contextlib import AbstractContextManager
 from pathlib import Path
-
-from flask import Flask, current_app
+from typing import Any
 
 from . import queries
 from .errors import StoreError, StoreRefused
 from .spool import SPOOL_FILE, Recorded, SightingSpool, SourceRef, SpooledSighting, SpoolFlusher
 
 log = logging.getLogger(__name__)
-EXTENSION_KEY = "maskwatch.spool"
 FLUSH_BATCH = 500
 
 
 class SightingRecorder:
-    """The app's spool and its flusher (one per app, in app.extensions[EXTENSION_KEY]).
+    """A process's spool and its flusher (one per process, in its maskwatch.services.Services).
 
-    Args: app, spool (default instance/spool.sqlite3 bounded by SPOOL_MAX_ROWS), interval_s (default SPOOL_FLUSH_S).
+    Args: instance_path, settings (SPOOL_MAX_ROWS, SPOOL_FLUSH_S), store_scope (opens the store's unit of work on
+    the flusher's thread), spool (default instance/spool.sqlite3 bounded by SPOOL_MAX_ROWS), interval_s (default
+    SPOOL_FLUSH_S).
     """
 
-    def __init__(self, app: Flask, spool: SightingSpool | None = None, interval_s: float | None = None):
-        self.app = app
+    def __init__(
+        self,
+        instance_path: str | Path,
+        settings: Mapping[str, Any],
+        store_scope: Callable[[], AbstractContextManager],
+        spool: SightingSpool | None = None,
+        interval_s: float | None = None,
+    ):
+        self.store_scope = store_scope
         self.spool = (
-            spool
-            if spool is not None
-            else SightingSpool(Path(app.instance_path) / SPOOL_FILE, app.config["SPOOL_MAX_ROWS"])
+            spool if spool is not None else SightingSpool(Path(instance_path) / SPOOL_FILE, settings["SPOOL_MAX_ROWS"])
         )
         self.flusher = SpoolFlusher(
-            self.spool, self._flush_in_app, app.config["SPOOL_FLUSH_S"] if interval_s is None else interval_s
+            self.spool, self._flush_in_scope, settings["SPOOL_FLUSH_S"] if interval_s is None else interval_s
         )
         self._flushing = threading.Lock()
 
@@ -121,7 +126,7 @@ class SightingRecorder:
     def flush(self) -> int:
         """Write every waiting row, a batch per transaction, oldest first, after the checkpoints of processes
         that are gone joined them; returns how many were added.
-        Raises StoreError while the database is unreachable (the rows stay). Call inside an app context."""
+        Raises StoreError while the database is unreachable (the rows stay). Call inside the store's scope."""
         added = 0
         with self._flushing:
             self.spool.promote_orphans()
@@ -151,7 +156,7 @@ class SightingRecorder:
 
     def resume(self) -> None:
         """A process starts: write what an earlier one left, or leave it to the flusher when that fails.
-        Call inside an app context, after the schema is upgraded (a flush must not race a migration)."""
+        Call inside the store's scope, after the schema is upgraded (a flush must not race a migration)."""
         try:
             self.flush()
         except StoreError as exc:
@@ -164,49 +169,15 @@ class SightingRecorder:
         if self.spool.pending():
             self.flusher.start()
 
-    def _flush_in_app(self) -> int:
-        with self.app.app_context():
+    def _flush_in_scope(self) -> int:
+        with self.store_scope():
             return self.flush()
+
+    def status(self) -> dict:
+        """{"waiting": rows in the spool, "dropped": rows the full spool let go since it was made}."""
+        return {"waiting": len(self.spool), "dropped": self.spool.dropped}
 
     def close(self) -> None:
         """Stop the flusher and close the file (rows left wait for the next process)."""
         self.flusher.stop()
         self.spool.close()
-
-
-def init_app(app: Flask) -> SightingRecorder:
-    """The app's recorder. Rows an earlier process left wait for resume() (webserver.prepare_database, after
-    the upgrade) or for the first write or camera worker that starts the flusher."""
-    recorder = SightingRecorder(app)
-    app.extensions[EXTENSION_KEY] = recorder
-    atexit.register(recorder.flusher.stop, 1.0)
-    return recorder
-
-
-def get_recorder(app: Flask | None = None) -> SightingRecorder:
-    return (app or current_app).extensions[EXTENSION_KEY]
-
-
-def record_sightings(source: SourceRef, people: Iterable) -> Recorded:
-    """Write ended people of `source`; while the database is unreachable they wait in the spool.
-
-    Never raises for an unreachable database. People are anything with seen_at, ended_at, verdict,
-    confidence and frames_seen (tracking.PersonSighting).
-    """
-    return get_recorder().record(source, people)
-
-
-def resume_spool() -> None:
-    """At a start (inside an app context, schema upgraded): flush what waits, keep the flusher on if rows remain."""
-    get_recorder().resume()
-
-
-def flush_spool() -> int:
-    """Write what waits in the spool now (inside an app context); raises StoreError while the database is away."""
-    return get_recorder().flush()
-
-
-def spool_status() -> dict:
-    """{"waiting": rows in the spool, "dropped": rows the full spool let go since it was made}."""
-    spool = get_recorder().spool
-    return {"waiting": len(spool), "dropped": spool.dropped}

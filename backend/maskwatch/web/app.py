@@ -18,15 +18,20 @@ def create_app(config=None, detector=None):
             (tests); default: runtime.detector_service(config), built now.
     Example: create_app(TestConfig(tmp_path), detector=mask_detector)
     """
+    import atexit
+
     from flask import Flask
 
-    from .. import detector_service, jobs
     from ..config import Config
-    from ..store import recording
+    from ..detector_service import as_detector_service
+    from ..jobs import build_runner
+    from ..services import Services
     from ..store.database import db, migrate
     from ..store.engine import engine_options
+    from ..store.recording import SightingRecorder
     from . import api, auth, events, live, security_headers, spa
     from .extensions import socketio
+    from .services import attach
 
     config = config or Config()
     app = Flask("maskwatch", instance_path=str(Path(config.INSTANCE_PATH).resolve()), instance_relative_config=False)
@@ -48,14 +53,23 @@ def create_app(config=None, detector=None):
 
     db.init_app(app)
     migrate.init_app(app, db)
-    recording.init_app(app)  # the sighting spool: people wait there while the database is unreachable
+    # The sighting spool: people wait there while the database is unreachable. Rows an earlier process left
+    # wait for resume() (web.server.prepare_database, after the upgrade) or for the first write or camera.
+    recorder = SightingRecorder(app.instance_path, app.config, app.app_context)
+    atexit.register(recorder.flusher.stop, 1.0)
+    services = Services(
+        settings=app.config,
+        instance_path=Path(app.instance_path),
+        detector=as_detector_service(detector, app.config),
+        recorder=recorder,
+        store_scope=app.app_context,
+    )
     # With REDIS_URL, events emitted by Celery workers reach this server's clients through Redis.
     socketio.init_app(app, async_mode="threading", message_queue=app.config.get("REDIS_URL"))
     auth.init_app(app)
     security_headers.init_app(app)
-    detector_service.init_app(app, detector)
     events.init_app(app)
-    jobs.init_app(app, events.EventRoutes())
+    attach(app, services, build_runner(services, events.EventRoutes()))
     api.init_app(app)
     live.init_app(app)
     spa.init_app(app)  # last: its catch-all route must not shadow the API's

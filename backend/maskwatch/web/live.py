@@ -33,13 +33,11 @@ from flask import current_app, request
 from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room, leave_room
 
 from ..alerts import AlertPolicy
-from ..detector_service import get_detector
 from ..media import MediaError, decode_image
 from ..monitor import StreamSession
 from ..store import queries, utcnow
 from ..store.errors import StoreError
 from ..store.models import SOURCE_NAME_MAX
-from ..store.recording import get_recorder
 from ..store.serialization import CameraStatusSchema
 from ..store.spool import SourceRef
 from ..tracking import FaceTracker
@@ -47,6 +45,7 @@ from .api.schemas import MAX_ROW_ID
 from .auth.access import auth_enabled, may_connect
 from .events import LIVE_NAMESPACE, EventRoutes, camera_room
 from .extensions import socketio
+from .services import services_of
 
 log = logging.getLogger(__name__)
 #: Faces lost for this many processed frames end their track (about 1 s at 10 fps).
@@ -184,10 +183,10 @@ class LiveNamespace(Namespace):
         else:
             self.may_watch.add(request.sid)
         session = StreamSession(
-            get_detector(),
+            services_of().detector,
             FaceTracker(max_missed=LIVE_MAX_MISSED),
             client_source(auth),
-            recorder=get_recorder(),
+            recorder=services_of().recorder,
             alerts=AlertPolicy(cooldown_s=current_app.config["ALERT_COOLDOWN_S"]),
             publisher=EventRoutes().live_client(request.sid),
             checkpoint_every_s=current_app.config["CHECKPOINT_S"],

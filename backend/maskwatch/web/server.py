@@ -16,28 +16,29 @@ def prepare_database(app) -> None:
     them; with REDIS_URL they wait in Redis for a worker instead): run them again from the start while
     their upload is there and attempts < JOB_MAX_ATTEMPTS, else fail them with the reason; and start
     again the cameras that were running."""
-    from ..jobs import get_runner
     from ..store.queries import enabled_camera_ids, recover_interrupted_jobs
-    from ..store.recording import resume_spool
     from .auth import ensure_admin
+    from .services import runner_of, services_of
 
-    upgrade_database(app)
+    services, runner = services_of(app), runner_of(app)
+    upgrade_database(services.store_scope)
     ensure_admin(app)
-    with app.app_context():
-        resume_spool()
+    with services.store_scope():
+        services.recorder.resume()
         if not app.config.get("REDIS_URL"):
             for job_id in recover_interrupted_jobs(app.config["JOB_MAX_ATTEMPTS"]):
-                get_runner().submit_video(job_id)
+                runner.submit_video(job_id)
         for source_id in enabled_camera_ids():
-            get_runner().start_camera(source_id)
+            runner.start_camera(source_id)
 
 
 def build_served_app(make_app: Callable, malloc: tuple[int, int, int], secure_cookie: bool):
     """What the worker serves: the app from make_app(), its database upgraded and prepared (prepare_database),
     retention running, behind serving.client_guard.ClientGuard."""
-    from .. import retention
     from ..memory import keep_memory_flat
+    from ..retention import start_retention
     from .extensions import socketio
+    from .services import services_of
     from .serving.client_guard import ClientGuard
 
     keep_memory_flat(*malloc)  # before the app's threads start
@@ -45,7 +46,7 @@ def build_served_app(make_app: Callable, malloc: tuple[int, int, int], secure_co
     if secure_cookie:
         app.config["SESSION_COOKIE_SECURE"] = True
     prepare_database(app)
-    retention.init_app(app)
+    start_retention(services_of(app))
     engine_io = socketio.server.eio
     websocket_idle_s = engine_io.ping_interval + engine_io.ping_timeout + app.config["WEB_READ_TIMEOUT_S"]
     app.wsgi_app = ClientGuard(

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from flask import current_app
 
-from ...jobs import get_runner
 from ...store import queries
+from ..services import runner_of
 from .errors import ApiError
 from .parser import Blueprint
 from .schemas import CameraSchema, ErrorSchema
@@ -47,7 +47,7 @@ def start_camera(source_id):
     source = camera_or_404(source_id)
     if not (source.camera_enabled and queries.camera_held(source_id, current_app.config["CAMERA_STALE_S"])):
         queries.set_camera_enabled(source_id, True)
-        get_runner().start_camera(source_id)
+        runner_of().start_camera(source_id)
     return camera_or_404(source_id)
 
 

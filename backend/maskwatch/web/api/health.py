@@ -4,9 +4,8 @@ why not; model loaded, detector, profiles, version, sightings waiting in the spo
 from flask import current_app
 
 from ... import __version__
-from ...detector_service import get_detector
 from ...store.probe import database_problem
-from ...store.recording import spool_status
+from ..services import services_of
 from .parser import Blueprint
 from .schemas import HealthSchema
 
@@ -23,10 +22,11 @@ SPOOL_BACKLOG = "spool_backlog"
 def health():
     """ok (200) only when a sighting would be written to the database now; else degraded (503) with the reasons:
     database_unreachable, database_locked, pool_exhausted, spool_backlog (sightings wait in the spool)."""
-    problem = database_problem(current_app.config["HEALTH_TIMEOUT_S"])
-    spool = spool_status()
+    services = services_of()
+    problem = database_problem(current_app.config["HEALTH_TIMEOUT_S"], current_app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+    spool = services.recorder.status()
     reasons = ([problem] if problem else []) + ([SPOOL_BACKLOG] if spool["waiting"] else [])
-    service = get_detector()
+    service = services.detector
     body = {
         "status": "degraded" if reasons else "ok",
         "reasons": reasons,

@@ -9,14 +9,13 @@ from flask import Flask, current_app
 
 from ...detection.draw import draw_detections
 from ...detection.profiles import PICTURE
-from ...detector_service import get_detector
 from ...media import PixelBudget, decode_image, image_size
 from ...monitor import StreamSession
 from ...store import queries, utcnow
 from ...store.errors import StoreError
-from ...store.recording import get_recorder
 from ...store.spool import SourceRef
 from ...tracking import FaceTracker
+from ..services import services_of
 from .errors import ApiError
 from .parser import Blueprint
 from .schemas import ErrorSchema, ImageQuerySchema, ImageResultSchema, UploadSchema
@@ -94,13 +93,14 @@ def detect_image(query, files):
 def detect_in_picture(rgb, size: tuple[int, int], query) -> dict:
     """The answer of POST /api/images for a picture of `size` (width, height) decoded as `rgb`, which may be
     scaled down (PICTURE_MAX_SIDE): boxes are given in the picture's own pixels, the annotated copy is rgb's."""
-    service = get_detector()
+    services = services_of()
+    service = services.detector
     # a picture is a one-frame session: every face is a person (min_frames=1)
     session = StreamSession(
         service,
         FaceTracker(min_frames=1),
         upload_source(query["source_id"], "image", UPLOADS_SOURCE),
-        recorder=get_recorder(),
+        recorder=services.recorder,
         profile=PICTURE,
     )
     result = session.process(rgb, utcnow())

@@ -8,10 +8,10 @@ from pathlib import Path
 
 from flask import current_app
 
-from ...jobs import get_runner
 from ...media import MediaError, probe_video
 from ...media.video import looks_like_video
 from ...store import queries
+from ..services import runner_of
 from .errors import ApiError
 from .parser import Blueprint
 from .schemas import ErrorSchema, JobSchema, UploadSchema, VideoQuerySchema
@@ -82,5 +82,5 @@ def upload_video(query, files):
     except BaseException:  # no job will ever read it
         path.unlink(missing_ok=True)
         raise
-    get_runner().submit_video(job.id)
+    runner_of().submit_video(job.id)
     return job
