@@ -52,7 +52,7 @@ def test_live_camera_shows_boxes_and_alerts_and_the_sighting_reaches_the_dashboa
         totals = page.get_by_test_id("dashboard-totals")
         expect(totals.locator('[data-count="people"]')).not_to_have_text("0", timeout=30_000)
         expect(totals.locator('[data-count="no_mask"]')).not_to_have_text("0")
-        expect(page.get_by_test_id("line-chart").locator("canvas")).to_be_visible()
+        expect(page.get_by_test_id("bar-chart").locator("canvas")).to_be_visible()
         expect(page.get_by_test_id("pie-chart").locator("canvas")).to_be_visible()
         page.get_by_test_id("filter-source").select_option(label="Front door (webcam)")
         csv_link = page.get_by_test_id("csv-link")
@@ -64,7 +64,7 @@ def test_live_camera_shows_boxes_and_alerts_and_the_sighting_reaches_the_dashboa
         page.screenshot(path=str(artifacts / "dashboard.png"), full_page=True)
         page.get_by_text("Date range").click()  # people per day over the last week
         expect(page.get_by_label("From")).to_be_visible()
-        expect(page.get_by_test_id("line-chart").locator("canvas")).to_be_visible()
+        expect(page.get_by_test_id("bar-chart").locator("canvas")).to_be_visible()
         expect(totals.locator('[data-count="no_mask"]')).not_to_have_text("0")
         page.wait_for_timeout(500)
         page.screenshot(path=str(artifacts / "dashboard-range.png"), full_page=True)

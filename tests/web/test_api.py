@@ -189,6 +189,18 @@ def test_sightings_csv_export(client, seeded):
         ("door", "no_mask", "2026-03-01T23:30:00.000Z"),
         ("door", "incorrect", "2026-03-02T12:00:00.000Z"),
     ]
+    assert {r["time_zone"] for r in rows} == {"UTC"} and rows[0]["seen_at_local"] == "2026-03-01T22:30:00.000+00:00"
+
+
+def test_the_csv_gives_times_in_the_chosen_time_zone_with_their_offset(client, seeded):
+    text = client.get(f"/api/sightings.csv?source_id={seeded[0]}&tz=Europe/Paris").get_data(as_text=True)
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert [(r["seen_at"], r["seen_at_local"], r["time_zone"]) for r in rows] == [
+        ("2026-03-01T22:30:00.000Z", "2026-03-01T23:30:00.000+01:00", "Europe/Paris"),
+        ("2026-03-01T23:30:00.000Z", "2026-03-02T00:30:00.000+01:00", "Europe/Paris"),  # the next local day
+        ("2026-03-02T12:00:00.000Z", "2026-03-02T13:00:00.000+01:00", "Europe/Paris"),
+    ]
+    assert_error(client.get("/api/sightings.csv?tz=Mars/Olympus"), 400, "invalid_request")
 
 
 @pytest.mark.parametrize(

@@ -13,28 +13,26 @@ export function dayLabel(isoDate) {
   })
 }
 
-// Stacked areas (the chart stacks its y axis): the top edge is everyone, each band one verdict, so
-// equal counts never hide one line behind another.
-function lineDatasets(rows) {
-  return VERDICTS.map((verdict, i) => ({
+// One stacked bar per hour or day (the chart stacks both axes): a bar's height is everyone seen in it, each
+// segment one verdict; a count stays in its own hour instead of being drawn across its neighbours.
+function barDatasets(rows) {
+  return VERDICTS.map((verdict) => ({
     label: VERDICT_LABELS[verdict],
     data: rows.map((row) => row[verdict] ?? 0),
+    backgroundColor: VERDICT_COLORS[verdict],
     borderColor: VERDICT_COLORS[verdict],
-    backgroundColor: `${VERDICT_COLORS[verdict]}55`,
-    fill: i === 0 ? 'origin' : '-1',
-    cubicInterpolationMode: 'monotone',
-    pointRadius: rows.length > 48 ? 0 : 2,
+    stack: 'people',
   }))
 }
 
-/** Line chart data of /api/stats/hourly's `hours`: one line per verdict. */
+/** Bar chart data of /api/stats/hourly's `hours`: one bar per hour, one segment per verdict. */
 export function hourlyChartData(hours) {
-  return { labels: hours.map((h) => hourLabel(h.hour)), datasets: lineDatasets(hours) }
+  return { labels: hours.map((h) => hourLabel(h.hour)), datasets: barDatasets(hours) }
 }
 
-/** Line chart data of /api/stats/daily's `days`: one line per verdict. */
+/** Bar chart data of /api/stats/daily's `days`: one bar per day, one segment per verdict. */
 export function dailyChartData(days) {
-  return { labels: days.map((d) => dayLabel(d.date)), datasets: lineDatasets(days) }
+  return { labels: days.map((d) => dayLabel(d.date)), datasets: barDatasets(days) }
 }
 
 /** Pie chart data of /api/stats/summary's `counts`; verdicts with no people are left out. */

@@ -162,6 +162,17 @@ class SightingQuerySchema(Schema):
     )
 
 
+class SightingCsvQuerySchema(SightingQuerySchema):
+    tz = fields.Str(
+        load_default="UTC",
+        metadata={"description": "IANA time zone of the seen_at_local and ended_at_local columns (default UTC)"},
+    )
+
+    @validates("tz")
+    def known_tz(self, value, **kwargs):
+        _check_tz(value)
+
+
 class SightingPageQuerySchema(SightingQuerySchema):
     page = fields.Int(load_default=1, validate=validate.Range(min=1, max=MAX_ROW_ID))
     per_page = fields.Int(load_default=50, validate=validate.Range(min=1, max=500))

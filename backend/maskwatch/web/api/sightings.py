@@ -5,7 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import math
-from datetime import UTC
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from flask import Response, stream_with_context
 
@@ -13,12 +14,24 @@ from ...store import queries
 from ...store.models import iso_utc
 from ...store.queries import SightingFilter
 from .parser import Blueprint
-from .schemas import ErrorSchema, SightingPageQuerySchema, SightingPageSchema, SightingQuerySchema
+from .schemas import ErrorSchema, SightingCsvQuerySchema, SightingPageQuerySchema, SightingPageSchema
 from .sources import source_or_404
 
 bp = Blueprint("sightings", __name__, url_prefix="/api", description="People seen, one row each")
 
-CSV_COLUMNS = ("id", "source_id", "source_name", "seen_at", "ended_at", "verdict", "confidence", "frames_seen")
+CSV_COLUMNS = (
+    "id",
+    "source_id",
+    "source_name",
+    "seen_at",
+    "ended_at",
+    "seen_at_local",
+    "ended_at_local",
+    "time_zone",
+    "verdict",
+    "confidence",
+    "frames_seen",
+)
 #: A spreadsheet runs a cell that begins with one of these as a formula (OWASP, "CSV Injection").
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -28,6 +41,12 @@ def csv_cell(value):
     rule; the csv module quotes the rest). Example: csv_cell('=HYPERLINK("http://x")') == "'=HYPERLINK(\"http://x\")"
     """
     return "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
+
+
+def iso_local(value: datetime, tz: ZoneInfo) -> str:
+    """A stored UTC time in `tz`, with its offset: "2026-03-02T00:30:00.000+01:00"."""
+    local = value.replace(tzinfo=UTC).astimezone(tz)
+    return local.replace(microsecond=local.microsecond // 1000 * 1000).isoformat(timespec="milliseconds")
 
 
 def sighting_filter(args: dict) -> SightingFilter:
@@ -58,12 +77,16 @@ def list_sightings(args):
 
 
 @bp.route("/sightings.csv")
-@bp.arguments(SightingQuerySchema, location="query")
-@bp.response(200, content_type="text/csv", description="CSV with a header row; times in UTC")
+@bp.arguments(SightingCsvQuerySchema, location="query")
+@bp.response(
+    200,
+    content_type="text/csv",
+    description="CSV with a header row; seen_at and ended_at in UTC, seen_at_local and ended_at_local in tz with its offset",
+)
 @bp.alt_response(404, schema=ErrorSchema, description="no source source_id")
 def export_sightings(args):
     """Every matching sighting as CSV, streamed."""
-    where = sighting_filter(args)
+    where, tz = sighting_filter(args), ZoneInfo(args["tz"])
 
     def rows():
         buf = io.StringIO()
@@ -79,6 +102,9 @@ def export_sightings(args):
                         source_name,
                         iso_utc(sighting.seen_at),
                         iso_utc(sighting.ended_at),
+                        iso_local(sighting.seen_at, tz),
+                        iso_local(sighting.ended_at, tz),
+                        args["tz"],
                         sighting.verdict,
                         round(sighting.confidence, 4),
                         sighting.frames_seen,

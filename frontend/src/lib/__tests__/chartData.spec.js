@@ -8,9 +8,11 @@ const hours = [
 ]
 
 describe('hourlyChartData', () => {
-  it('labels hours in the server-given local time and gives one line per verdict', () => {
+  it('labels hours in the server-given local time and gives one stacked bar segment per verdict', () => {
     const data = hourlyChartData(hours)
     expect(data.labels).toEqual(['00:00', '01:00', '02:00'])
+    expect(new Set(data.datasets.map((d) => d.stack))).toEqual(new Set(['people']))
+    expect(data.datasets.some((d) => 'fill' in d || 'cubicInterpolationMode' in d)).toBe(false)
     expect(data.datasets.map((d) => d.label)).toEqual(['Mask', 'No mask', 'Mask worn incorrectly', 'Unknown'])
     expect(data.datasets[0].data).toEqual([0, 2, 0])
     expect(data.datasets[1].data).toEqual([0, 1, 0])
