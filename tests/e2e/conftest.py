@@ -122,3 +122,10 @@ def camera_clip(tmp_path_factory, astronaut, grace_hopper, face_detector) -> Pat
 def get_json(url: str):
     with urllib.request.urlopen(url, timeout=10) as response:
         return json.loads(response.read())
+
+
+def post_json(url: str, body: dict | None = None) -> dict:
+    data = json.dumps(body).encode() if body is not None else b""
+    request = urllib.request.Request(url, data=data, method="POST", headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())

@@ -3,9 +3,7 @@ bare face written by the test; the page picks the camera, presses Start and show
 
 from __future__ import annotations
 
-import json
 import re
-import urllib.request
 
 import pytest
 from playwright.sync_api import expect
@@ -14,7 +12,7 @@ from maskwatch_testing.frames import people
 from maskwatch_testing.served import ServedApp
 from maskwatch_testing.streams import swaying_frames, write_clip
 
-from .conftest import get_json
+from .conftest import get_json, post_json
 
 
 @pytest.fixture(scope="module")
@@ -35,13 +33,6 @@ def door_clip(tmp_path_factory, astronaut, grace_hopper, face_detector):
     heads = people(astronaut, grace_hopper, face_detector)
     # 4 s of one bare face; when the file ends the camera reconnects and plays it again
     return write_clip(tmp_path_factory.mktemp("clip") / "door.mp4", swaying_frames(heads["astronaut"], 40), fps=10)
-
-
-def post_json(url: str, body: dict | None = None) -> dict:
-    data = json.dumps(body).encode() if body is not None else b""
-    request = urllib.request.Request(url, data=data, method="POST", headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.loads(response.read())
 
 
 def test_picking_an_ip_camera_shows_its_frames_and_boxes(browser, camera_server, door_clip, artifacts):

@@ -8,7 +8,7 @@ import urllib.request
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import get_json
+from .conftest import get_json, post_json
 from .urls import at
 
 
@@ -25,7 +25,7 @@ def test_sources_add_list_with_counts_and_remove(page, server, artifacts):
     expect(row).to_have_count(1)
     expect(row).to_contain_text("Network camera")
     expect(row).to_contain_text("URL set")
-    expect(row.locator("td").nth(2)).to_have_text("0")
+    expect(row.locator('[data-count="people"]')).to_have_text("0")
     assert "camera.local" not in page.get_by_test_id("sources-table").inner_text()  # the URL stays on the server
     page.screenshot(path=str(artifacts / "sources.png"), full_page=True)
 
@@ -63,6 +63,28 @@ def test_a_phone_gets_a_collapsed_menu(browser, server, artifacts):
         page.get_by_role("link", name="Sources").click()
         expect(page).to_have_url(at(r"/sources"))
         expect(page.get_by_role("link", name="Sources")).to_be_hidden()  # the menu closes after a choice
+    finally:
+        page.close()
+
+
+def test_the_sources_page_fits_a_phone_and_starts_and_stops_a_camera(browser, server, artifacts):
+    post_json(server.url + "/api/sources", {"kind": "webcam", "name": "Entrance of the north wing, ground floor"})
+    post_json(server.url + "/api/sources", {"kind": "camera", "name": "Car park", "url": "rtsp://camera.invalid/s"})
+    page = browser.new_page(base_url=server.url, viewport={"width": 390, "height": 844})
+    try:
+        page.goto("/sources")
+        card = page.get_by_test_id("source-row").filter(has_text="Car park")
+        expect(card.get_by_test_id("camera-state")).to_have_text("Stopped")
+        expect(card.locator('[data-count="unknown"]')).to_have_text("0")
+        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 0, f"the Sources page scrolls sideways by {overflow} px at 390 px"
+        page.screenshot(path=str(artifacts / "sources-phone.png"), full_page=True)
+
+        card.get_by_role("button", name="Start Car park").click()
+        expect(card.get_by_test_id("camera-state")).not_to_have_text("Stopped")  # starting, then retrying
+        expect(card.get_by_role("button", name="Stop Car park")).to_be_enabled()
+        card.get_by_role("button", name="Stop Car park").click()
+        expect(card.get_by_test_id("camera-state")).to_have_text("Stopped")
     finally:
         page.close()
 
