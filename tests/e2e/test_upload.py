@@ -40,6 +40,17 @@ def test_upload_an_image_shows_boxes_list_and_counts(page, tmp_path, artifacts, 
     page.screenshot(path=str(artifacts / "upload-image.png"), full_page=True)
     assert not [m for m in page.console_messages if m.startswith("error")], page.console_messages
 
+    # the dashboard draws them in the bar of this hour (the browser's local time) and in no other
+    page.get_by_role("link", name="Dashboard").click()
+    page.get_by_text("The numbers").click()
+    table = page.get_by_test_id("chart-table")
+    expect(table.locator("tbody tr")).to_have_count(24)
+    this_hour = page.evaluate("String(new Date().getHours()).padStart(2, '0') + ':00'")
+    expect(table.locator(f'tr[data-label="{this_hour}"] [data-count="total"]')).to_have_text("2")
+    totals = table.locator('[data-count="total"]').all_inner_texts()
+    assert sorted(totals, key=int)[-1] == "2" and sum(map(int, totals)) == 2, totals
+    page.screenshot(path=str(artifacts / "dashboard-hour.png"), full_page=True)
+
 
 def test_upload_a_bad_file_shows_the_server_error(page, tmp_path, artifacts):
     bogus = tmp_path / "notes.jpg"

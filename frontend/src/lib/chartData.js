@@ -35,6 +35,14 @@ export function dailyChartData(days) {
   return { labels: days.map((d) => dayLabel(d.date)), datasets: barDatasets(days) }
 }
 
+/** The rows a bar chart draws, for a table beside it: [{label, values (one per dataset), total}]. */
+export function chartRows(data) {
+  return (data?.labels ?? []).map((label, i) => {
+    const values = data.datasets.map((d) => d.data[i] ?? 0)
+    return { label, values, total: values.reduce((a, b) => a + b, 0) }
+  })
+}
+
 /** Pie chart data of /api/stats/summary's `counts`; verdicts with no people are left out. */
 export function pieChartData(counts) {
   const shown = VERDICTS.filter((v) => (counts?.[v] ?? 0) > 0)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { dailyChartData, dayLabel, hourlyChartData, localMidnightIso, pieChartData } from '../chartData'
+import { chartRows, dailyChartData, dayLabel, hourlyChartData, localMidnightIso, pieChartData } from '../chartData'
 
 const hours = [
   { hour: '2026-11-23T00:00:00+01:00', total: 0, mask: 0, no_mask: 0, incorrect: 0, unknown: 0 },
@@ -18,6 +18,17 @@ describe('hourlyChartData', () => {
     expect(data.datasets[1].data).toEqual([0, 1, 0])
     expect(data.datasets[2].data).toEqual([0, 0, 1])
     expect(data.datasets[3].data).toEqual([0, 0, 0])
+  })
+})
+
+describe('chartRows', () => {
+  it('gives each bar its label, its segments and their total', () => {
+    expect(chartRows(hourlyChartData(hours))).toEqual([
+      { label: '00:00', values: [0, 0, 0, 0], total: 0 },
+      { label: '01:00', values: [2, 1, 0, 0], total: 3 },
+      { label: '02:00', values: [0, 0, 1, 0], total: 1 },
+    ])
+    expect(chartRows(null)).toEqual([])
   })
 })
 
