@@ -86,3 +86,13 @@ def test_draw_puts_the_verdict_colour_on_the_box(mask_detector, astronaut):
     x1, y1, x2, y2 = (int(round(v)) for v in detections[0].box)
     assert tuple(drawn[(y1 + y2) // 2, x1]) == COLOURS[detections[0].label]
     assert np.array_equal(drawn[300:, 300:], astronaut[300:, 300:])  # nothing drawn away from the face
+
+
+def test_draw_begins_each_caption_with_the_person_number_when_given(mask_detector, astronaut):
+    detections = mask_detector.detect(astronaut)[:1]
+    plain = draw_detections(astronaut, detections)
+    numbered = draw_detections(astronaut, detections, numbers=[12])
+    changed = lambda drawn: int((drawn != astronaut).any(axis=2).sum())  # noqa: E731
+    assert changed(numbered) > changed(plain)  # "#12 " widens the caption's band
+    x1, y1, x2, y2 = (int(round(v)) for v in detections[0].box)
+    assert np.array_equal(numbered[y1 + 3 : y2 - 3, x1 + 3 : x2 - 3], plain[y1 + 3 : y2 - 3, x1 + 3 : x2 - 3])

@@ -3,6 +3,8 @@ finishes and an annotated video that plays; a bad file gets the server's words."
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import expect
 
 from maskwatch.config import Config
@@ -10,6 +12,7 @@ from maskwatch_testing.faces import ASTRONAUT_FACE
 from maskwatch_testing.frames import head_patch, people, scene, walking
 
 from ..conftest import encode
+from ..crowd import background, paste_face
 from .clips import write_mp4
 from .urls import at
 
@@ -50,6 +53,47 @@ def test_upload_an_image_shows_boxes_list_and_counts(page, tmp_path, artifacts, 
     totals = table.locator('[data-count="total"]').all_inner_texts()
     assert sorted(totals, key=int)[-1] == "2" and sum(map(int, totals)) == 2, totals
     page.screenshot(path=str(artifacts / "dashboard-hour.png"), full_page=True)
+
+
+def crowd_of_20(astronaut, grace_hopper) -> bytes:
+    """640x480, 20 faces of 44 px in 4 tight rows: every face's natural label spot is near a neighbour's."""
+    from maskwatch_testing.faces import GRACE_HOPPER_FACE
+
+    canvas = background(480, 640, seed=3)
+    for i in range(20):
+        photo, box = ((astronaut, ASTRONAUT_FACE), (grace_hopper, GRACE_HOPPER_FACE))[i % 2]
+        paste_face(canvas, photo, box, 44, (24 + 122 * (i % 5), 20 + 112 * (i // 5)))
+    return encode(canvas)
+
+
+def test_the_labels_of_a_crowd_never_overlap_nor_leave_the_picture(page, tmp_path, artifacts, astronaut, grace_hopper):
+    picture = tmp_path / "crowd.jpg"
+    picture.write_bytes(crowd_of_20(astronaut, grace_hopper))
+    page.goto("/upload")
+    page.get_by_test_id("file-input").set_input_files(picture)
+    result = page.get_by_test_id("image-result")
+    expect(result).to_be_visible(timeout=60_000)
+    expect(result.get_by_test_id("face-row")).not_to_have_count(0)
+    found = result.get_by_test_id("face-row").count()
+    assert found >= 16, f"only {found} of the 20 faces found"
+    picture_box = result.locator("img").bounding_box()
+    assert picture_box["width"] > 640  # scaled up to its column, not shown at its own 640 px
+    labels = result.locator(".face-label").evaluate_all(
+        "els => els.map(e => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom] })"
+    )
+    assert len(labels) == found
+    x0, y0 = picture_box["x"], picture_box["y"]
+    x1, y1 = x0 + picture_box["width"], y0 + picture_box["height"]
+    for left, top, right, bottom in labels:
+        assert left >= x0 - 0.5 and top >= y0 - 0.5 and right <= x1 + 0.5 and bottom <= y1 + 0.5
+    for i, a in enumerate(labels):
+        for b in labels[i + 1 :]:
+            assert a[2] <= b[0] + 0.5 or b[2] <= a[0] + 0.5 or a[3] <= b[1] + 0.5 or b[3] <= a[1] + 0.5, (a, b)
+    expect(result.locator(".face-label text").first).to_have_text("1")
+    expect(result.get_by_test_id("verdict-legend")).to_contain_text("No mask")
+    result.get_by_test_id("face-row").nth(3).hover()  # the list and the picture show the same face
+    expect(result.locator('.face-box[data-index="3"]')).to_have_class(re.compile("highlighted"))
+    page.screenshot(path=str(artifacts / "upload-crowd.png"), full_page=True)
 
 
 def test_upload_a_bad_file_shows_the_server_error(page, tmp_path, artifacts):

@@ -124,12 +124,13 @@ def process_video(
     out_dir = services.instance_path / "results"
     out_dir.mkdir(parents=True, exist_ok=True)
     video_path, result_path = out_dir / f"{job_id}.mp4", out_dir / f"{job_id}.json"
-    faces, last_publish, frames_done = [], 0.0, 0
+    faces, numbers, last_publish, frames_done = [], [], 0.0, 0
     with H264Writer(video_path, info.fps, (info.width, info.height)) as writer:
         for index, seconds, frame in iter_video_frames(path, info=info, max_seconds=max_seconds):
             if index % every == 0:
-                faces = [face.detection for face in session.process(frame, seconds).faces]
-            writer.write(draw_detections(frame, faces))
+                tracked = session.process(frame, seconds).faces
+                faces, numbers = [face.detection for face in tracked], [face.track_id for face in tracked]
+            writer.write(draw_detections(frame, faces, numbers))
             frames_done = index + 1
             if time.monotonic() - last_publish > PROGRESS_EVERY_S:
                 report_progress(job_id, min(0.99, frames_done / info.frames), publisher)

@@ -25,4 +25,23 @@ describe('FaceOverlay', () => {
     // a box at the top edge gets its label below it
     expect(Number(boxes[1].find('text').attributes('y'))).toBeGreaterThan(100)
   })
+
+  it('numbers the faces for the list beside the picture and tells which one the pointer is on', async () => {
+    const wrapper = mount(FaceOverlay, {
+      props: {
+        width: 400, height: 300, numbered: true, highlighted: 1,
+        faces: [
+          { box: [10, 50, 50, 90], label: 'mask', score: 0.97 },
+          { box: [52, 50, 92, 90], label: 'no_mask', score: 0.88 },
+        ],
+      },
+    })
+    const boxes = wrapper.findAll('.face-box')
+    expect(boxes.map((b) => b.find('text').text())).toEqual(['1', '2'])
+    expect(boxes[1].classes()).toContain('highlighted')
+    expect(Number(boxes[1].find('rect').attributes('stroke-width'))).toBeGreaterThan(Number(boxes[0].find('rect').attributes('stroke-width')))
+    await boxes[0].trigger('mouseenter')
+    await boxes[0].trigger('mouseleave')
+    expect(wrapper.emitted('highlight')).toEqual([[0], [null]])
+  })
 })
