@@ -3,8 +3,6 @@
 Sources (see ../shared/datasets/README.md):
 - kaggle-scenes-train: crops from the VOC boxes; the scene split of `scenes.split_scenes`
   (train / test), so no scene is on both sides.
-- scenes-adityap27: its unmasked faces only (its with_mask boxes include badly worn masks), split as the face
-  detector splits those scenes (train / val / test), so the bake-off's adityap27 test scenes stay unseen.
 - faces-12k: train, with a fixed 10 % validation part chosen by file-name hash.
 - faces-chandrikadeb7: never trained on; the cross-source test set ("xsource").
 - synthetic masks (`maskwatch synth` manifest): train only, made from faces-12k train images.
@@ -116,21 +114,6 @@ def scene_crops(root: Path, size: int = STORE_SIZE) -> CropTable:
     return _table(rows)
 
 
-def adityap27_crops(root: Path, size: int = STORE_SIZE, labels: tuple[str, ...] = ("no_mask",)) -> CropTable:
-    from .detector.data import adityap27_scenes
-
-    rows = []
-    for scene in adityap27_scenes(root):
-        wanted = [(box, label) for box, label in zip(scene.boxes, scene.labels) if label in labels]
-        if not wanted:
-            continue
-        image = scene.read_rgb()
-        for box, label in wanted:
-            face = float(np.sqrt(max(box[2] - box[0], 1) * max(box[3] - box[1], 1)))
-            rows.append((crop_face(image, box, size, DEFAULT_MARGIN), label, "adityap27", scene.split, face, scene.key))
-    return _table(rows)
-
-
 def folder_crops(
     root: Path, source: str, split_for, size: int = STORE_SIZE, folders: dict[str, str] = CROP_SET_LABELS
 ) -> CropTable:
@@ -190,8 +173,6 @@ def build_crop_table(data_root: Path, synth_manifests: list[Path] = ()) -> CropT
         folder_crops(data_root / "faces-12k", "faces-12k", twelve_k_split),
         folder_crops(data_root / "faces-chandrikadeb7", "chandrikadeb7", lambda name: "xsource"),
     ]
-    if (data_root / "scenes-adityap27").exists():
-        tables.append(adityap27_crops(data_root / "scenes-adityap27"))
     if (data_root / "maskedfacenet").exists():
         tables.append(
             folder_crops(

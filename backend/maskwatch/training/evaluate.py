@@ -27,8 +27,6 @@ from .scenes import load_scenes, split_scenes
 CROP_PARTS = {
     "scenes-test": {"split": "test", "source": "scenes"},
     "scenes-val": {"split": "val", "source": "scenes"},
-    "adityap27-no-mask-test": {"split": "test", "source": "adityap27"},
-    "adityap27-no-mask-val": {"split": "val", "source": "adityap27"},
     "faces-12k-val": {"split": "val", "source": "faces-12k"},
     "chandrikadeb7-xsource": {"split": "xsource"},
     "maskedfacenet-synth-val": {"split": "synth_val"},

@@ -238,11 +238,7 @@ def main(argv=None) -> dict:
     if args.folds:
         return cross_validate(table, args)
     val = table.where(split="val")  # real faces: the scenes' validation part and faces-12k's
-    checks = {
-        "faces-12k val": val.where(source="faces-12k"),
-        "scenes val": val.where(source="scenes"),
-        "adityap27 no_mask val": val.where(source="adityap27"),
-    }
+    checks = {"faces-12k val": val.where(source="faces-12k"), "scenes val": val.where(source="scenes")}
     model, history = train_model(table.where(split="train"), checks, args, Path(args.work) / args.arch)
     calibration = calibrate(model, val, args.input_size, args.judged_accuracy) if len(val) else None
     if calibration:
