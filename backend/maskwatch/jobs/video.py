@@ -26,13 +26,29 @@ from ..store.spool import SourceRef
 from ..tracking import FaceTracker
 
 log = logging.getLogger(__name__)
+
+
+class JobCancelled(Exception):
+    """Somebody cancelled the job while it ran (store.queries.cancel_job)."""
+
+
+def cancelled(job_id: str) -> bool:
+    """Best effort: while the database is unreachable the job goes on."""
+    try:
+        return queries.job_cancelled(job_id)
+    except StoreError:
+        return False
+
+
 PROGRESS_EVERY_S = 0.5
 T = TypeVar("T")
 
 
 def publish(job_id: str, publisher: Publisher) -> None:
     """Tell the job's listeners its state (event 'job')."""
-    publisher.publish("job", JobSchema().dump(queries.get_job(job_id)))
+    job = queries.get_job(job_id)
+    if job is not None:  # a deleted job has nobody to tell
+        publisher.publish("job", JobSchema().dump(job))
 
 
 def report_progress(job_id: str, progress: float, publisher: Publisher) -> None:
@@ -70,15 +86,20 @@ def run_video_job(services: Services, job_id: str, publisher: Publisher | None =
     has it (running) and the next server start runs it again.
     """
     job = queries.get_job(job_id)
-    if job is None or job.status == "done":
+    if job is None or job.status in ("done", "cancelled"):
         return
     publisher = publisher or NullPublisher()
     started = utcnow()
-    queries.start_job(job_id, started)
+    if not queries.start_job(job_id, started):  # cancelled just now
+        return
     publish(job_id, publisher)
     wait_s = float(services.settings["JOB_DATABASE_WAIT_S"])
     try:
         process_video(services, job_id, Path(job.input_path), job.source_id, started, wait_s, publisher)
+    except JobCancelled:
+        log.info("video job %s cancelled", job_id)
+        for name in (f"{job_id}.mp4", f"{job_id}.json"):
+            (services.instance_path / "results" / name).unlink(missing_ok=True)
     except MediaError as exc:
         reason = exc.message
         when_the_database_answers(
@@ -133,6 +154,8 @@ def process_video(
             writer.write(draw_detections(frame, faces, numbers))
             frames_done = index + 1
             if time.monotonic() - last_publish > PROGRESS_EVERY_S:
+                if cancelled(job_id):
+                    raise JobCancelled(job_id)
                 report_progress(job_id, min(0.99, frames_done / info.frames), publisher)
                 last_publish = time.monotonic()
     session.close()

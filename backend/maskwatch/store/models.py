@@ -13,7 +13,9 @@ from .database import db
 
 SOURCE_KINDS = ("image", "video", "webcam", "camera")
 VERDICTS = ("mask", "no_mask", "incorrect", "unknown")
-JOB_STATUSES = ("queued", "running", "done", "failed")
+JOB_STATUSES = ("queued", "running", "done", "failed", "cancelled")
+#: A job in one of these will not change any more.
+JOB_FINISHED = ("done", "failed", "cancelled")
 #: What a camera worker reports: stopped (nobody reads it), starting, connected, retrying (the stream
 #: dropped or would not open; backing off), failed (gave up; camera_error says why).
 CAMERA_STATES = ("stopped", "starting", "connected", "retrying", "failed")

@@ -12,7 +12,7 @@ from typing import Any
 from marshmallow import Schema, fields, post_dump, validate
 
 from ..media.urls import mask_url
-from .models import CAMERA_STATES, JOB_STATUSES, SOURCE_KINDS, TOKEN_SCOPES, VERDICTS, iso_utc
+from .models import CAMERA_STATES, JOB_STATUSES, SOURCE_KINDS, TOKEN_SCOPES, VERDICTS, iso_utc, utcnow
 
 
 class UtcTime(fields.String):
@@ -107,6 +107,18 @@ class SightingSchema(Schema):
     frames_seen = fields.Int()
 
 
+#: Progress below this says too little about the time left.
+ETA_MIN_PROGRESS = 0.02
+
+
+def seconds_left(job) -> float | None:
+    """From a running job's pace so far: elapsed * (1 - progress) / progress."""
+    if job.status != "running" or job.started_at is None or (job.progress or 0) < ETA_MIN_PROGRESS:
+        return None
+    elapsed = (utcnow() - job.started_at).total_seconds()
+    return round(max(0.0, elapsed * (1 - job.progress) / job.progress), 1)
+
+
 def _done_file_url(job, column: str, name: str) -> str | None:
     return f"/api/jobs/{job.id}/{name}" if job.status == "done" and getattr(job, column) else None
 
@@ -132,6 +144,11 @@ class JobSchema(Schema):
         lambda job: _done_file_url(job, "output_path", "video"),
         allow_none=True,
         metadata={"type": "string", "description": "annotated H.264 MP4, when done"},
+    )
+    eta_s = fields.Function(
+        seconds_left,
+        allow_none=True,
+        metadata={"type": "number", "description": "while running: seconds left, from its pace so far"},
     )
     results_url = fields.Function(
         lambda job: _done_file_url(job, "result_path", "results"),

@@ -1,7 +1,7 @@
 import { onBeforeUnmount, ref } from 'vue'
 import { connectJobs, getJob } from '../api/jobs'
 
-const FINISHED = new Set(['done', 'failed'])
+export const FINISHED = new Set(['done', 'failed', 'cancelled'])
 
 /**
  * Follow a job to its end: 'job' events on /jobs move the progress bar; a slow poll of

@@ -8,6 +8,7 @@ import { useAuthStore } from '../stores/auth'
 export const routes = [
   { path: '/', redirect: { name: 'upload' } },
   { path: '/upload', name: 'upload', component: () => import('../views/UploadView.vue'), meta: { title: 'Upload', access: 'uploads' } },
+  { path: '/jobs', name: 'jobs', component: () => import('../views/JobsView.vue'), meta: { title: 'Jobs' } },
   { path: '/live', name: 'live', component: () => import('../views/WebcamView.vue'), meta: { title: 'Live camera', access: 'live' } },
   // IP cameras are for signed-in users only, also when the webcam page is public
   { path: '/live/cameras/:id(\\d+)', name: 'live-camera', component: () => import('../views/CameraWatchView.vue'),

@@ -15,9 +15,14 @@ from .cameras import (
     set_camera_enabled,
 )
 from .jobs import (
+    JobDeleteRefused,
+    cancel_job,
     create_job,
+    delete_job,
     finish_video_job,
     get_job,
+    job_cancelled,
+    list_jobs,
     recover_interrupted_jobs,
     start_job,
     update_job,
@@ -44,6 +49,11 @@ from .sources import (
 )
 
 __all__ = [
+    "JobDeleteRefused",
+    "cancel_job",
+    "delete_job",
+    "job_cancelled",
+    "list_jobs",
     "SightingFilter",
     "SightingLike",
     "add_sightings",

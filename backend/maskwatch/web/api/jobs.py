@@ -1,15 +1,21 @@
-"""GET /api/jobs/<id>, its annotated video and its per-track results."""
+"""The video jobs: GET /api/jobs (newest first, with queue place and time left), GET /api/jobs/<id>, its annotated
+video and per-track results, POST /api/jobs/<id>/cancel, DELETE /api/jobs/<id>."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from flask import send_file
 
 from ...store import queries
+from ...store.queries import JobDeleteRefused
+from ..events import EventRoutes
 from .errors import ApiError
 from .parser import Blueprint
-from .schemas import ErrorSchema, JobSchema
+from .schemas import ErrorSchema, JobListItemSchema, JobListQuerySchema, JobSchema
+
+log = logging.getLogger(__name__)
 
 bp = Blueprint("jobs", __name__, url_prefix="/api/jobs", description="Background work")
 
@@ -29,6 +35,53 @@ def finished_file(job_id: str, attribute: str) -> Path:
     if not path.is_file():
         raise ApiError(410, "gone", "the output file was removed")
     return path
+
+
+@bp.route("")
+@bp.arguments(JobListQuerySchema, location="query")
+@bp.response(200, JobListItemSchema(many=True))
+def list_jobs(args):
+    """The newest jobs first: status, progress, the source they count under, the queue place of a queued one and
+    the seconds a running one has left."""
+    listed = []
+    for job, source_name, place in queries.list_jobs(args["limit"]):
+        job.source_name, job.queue_position = source_name, place
+        listed.append(job)
+    return listed
+
+
+@bp.route("/<job_id>/cancel", methods=["POST"])
+@bp.response(200, JobSchema)
+@bp.alt_response(404, schema=ErrorSchema)
+def cancel_job(job_id):
+    """A queued job never runs; a running one stops within a second and counts nobody; a finished one is left as
+    it is. Answers the job."""
+    job = queries.cancel_job(job_id)
+    if job is None:
+        raise ApiError(404, "not_found", f"no job {job_id}")
+    EventRoutes().jobs().publish("job", JobSchema().dump(job))
+    return job
+
+
+@bp.route("/<job_id>", methods=["DELETE"])
+@bp.response(204)
+@bp.alt_response(404, schema=ErrorSchema)
+@bp.alt_response(409, schema=ErrorSchema, description="the job is queued or running: cancel it first")
+def delete_job(job_id):
+    """Delete a finished job, its files and the sightings it wrote."""
+    try:
+        paths = queries.delete_job(job_id)
+    except JobDeleteRefused as exc:
+        raise ApiError(409, "job_not_finished", f"job {job_id} is {exc}: cancel it first") from exc
+    if paths is None:
+        raise ApiError(404, "not_found", f"no job {job_id}")
+    for path in paths:
+        try:
+            Path(path).unlink(missing_ok=True)
+        except OSError as exc:  # the row is gone; a file left behind goes with the retention sweep
+            log.warning("job %s: could not remove %s: %s", job_id, path, exc)
+    EventRoutes().jobs().publish("job_deleted", {"id": job_id})
+    return ""
 
 
 @bp.route("/<job_id>")

@@ -145,6 +145,15 @@ class VideoQuerySchema(Schema):
 # --- jobs ----------------------------------------------------------------------------------------
 
 
+class JobListItemSchema(JobSchema):
+    source_name = fields.Str(allow_none=True, metadata={"description": "the source its people count under"})
+    queue_position = fields.Int(allow_none=True, metadata={"description": "while queued: 1 is next"})
+
+
+class JobListQuerySchema(Schema):
+    limit = fields.Int(load_default=100, validate=validate.Range(min=1, max=500))
+
+
 # --- sightings -----------------------------------------------------------------------------------
 
 
