@@ -14,6 +14,7 @@ from maskwatch_testing.frames import head_patch, people, scene, walking
 from ..conftest import encode
 from ..crowd import background, paste_face
 from .clips import write_mp4
+from .conftest import get_json
 from .urls import at
 
 
@@ -94,6 +95,37 @@ def test_the_labels_of_a_crowd_never_overlap_nor_leave_the_picture(page, tmp_pat
     result.get_by_test_id("face-row").nth(3).hover()  # the list and the picture show the same face
     expect(result.locator('.face-box[data-index="3"]')).to_have_class(re.compile("highlighted"))
     page.screenshot(path=str(artifacts / "upload-crowd.png"), full_page=True)
+
+
+def test_the_same_photo_twice_gives_one_set_of_sightings(page, server, tmp_path, artifacts, grace_hopper):
+    photo = tmp_path / "hopper.jpg"
+    photo.write_bytes(encode(grace_hopper, "JPEG"))
+
+    def people_counted() -> int:
+        return sum(
+            get_json(f"{server.url}/api/stats/summary?source_id={s['id']}")["total"]
+            for s in get_json(server.url + "/api/sources")
+            if s["kind"] == "image"
+        )
+
+    before = people_counted()
+    page.goto("/upload")
+    page.get_by_test_id("file-input").set_input_files(photo)
+    rows = page.get_by_test_id("face-row")
+    expect(rows).not_to_have_count(0, timeout=60_000)
+    found = rows.count()
+    expect(page.get_by_test_id("already-counted")).to_have_count(0)
+    assert people_counted() == before + found
+    page.get_by_test_id("file-input").set_input_files(photo)
+    expect(page.get_by_test_id("already-counted")).to_contain_text("uploaded already, as hopper.jpg")
+    expect(rows).to_have_count(found)  # the first upload's answer
+    page.screenshot(path=str(artifacts / "upload-again.png"), full_page=True)
+    assert people_counted() == before + found
+    page.get_by_test_id("count-again").check()
+    page.get_by_test_id("file-input").set_input_files(photo)
+    expect(page.get_by_test_id("already-counted")).to_have_count(0, timeout=60_000)
+    expect(rows).to_have_count(found)
+    assert people_counted() == before + 2 * found
 
 
 def test_upload_a_bad_file_shows_the_server_error(page, tmp_path, artifacts):

@@ -1,4 +1,4 @@
-"""Tables: sources, sightings (one row per person, not per frame) and jobs. Times are naive UTC."""
+"""Tables: sources, sightings (one row per person, not per frame), jobs and uploads. Times are naive UTC."""
 
 from __future__ import annotations
 
@@ -112,6 +112,24 @@ class Job(db.Model):  # type: ignore[name-defined]  # Flask-SQLAlchemy's db.Mode
     attempts: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
     started_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class Upload(db.Model):  # type: ignore[name-defined]  # Flask-SQLAlchemy's db.Model is built at runtime
+    """A picture or video whose people were counted, by the sha256 of its bytes: the same file uploaded again
+    is answered from here and counts nobody (unless the user asks to count it again). A picture keeps its
+    answer (`result`, JSON without the annotated copy); a video its job."""
+
+    __tablename__ = "uploads"
+    __table_args__ = (sa.Index("ix_uploads_sha256_kind", "sha256", "kind"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    kind: Mapped[str] = mapped_column(sa.String(8))  # image, video
+    file_name: Mapped[str] = mapped_column(sa.String(255))
+    source_id: Mapped[int | None] = mapped_column(sa.ForeignKey("sources.id", ondelete="SET NULL"), nullable=True)
+    job_id: Mapped[str | None] = mapped_column(sa.String(32), nullable=True)
+    sightings: Mapped[int] = mapped_column(sa.Integer, default=0)
+    result: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 class User(db.Model):  # type: ignore[name-defined]  # Flask-SQLAlchemy's db.Model is built at runtime

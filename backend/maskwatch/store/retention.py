@@ -10,7 +10,7 @@ from sqlalchemy.engine import CursorResult
 
 from .database import db
 from .errors import store_call
-from .models import Job, Sighting
+from .models import Job, Sighting, Upload
 
 FINISHED = ("done", "failed")
 
@@ -20,6 +20,8 @@ def delete_sightings_before(cutoff: datetime) -> int:
     """Delete sightings first seen before cutoff (naive UTC); returns how many."""
     # a DML statement's result is a CursorResult (Session.execute is typed as returning the base Result)
     result = cast("CursorResult[Any]", db.session.execute(sa.delete(Sighting).where(Sighting.seen_at < cutoff)))
+    # their uploads go too: the same file uploaded again after that is counted again
+    db.session.execute(sa.delete(Upload).where(Upload.created_at < cutoff))
     db.session.commit()
     return result.rowcount
 

@@ -47,8 +47,11 @@ from .sources import (
     resolve_source,
     source_named,
 )
+from .uploads import counted_upload, record_upload
 
 __all__ = [
+    "counted_upload",
+    "record_upload",
     "JobDeleteRefused",
     "cancel_job",
     "delete_job",

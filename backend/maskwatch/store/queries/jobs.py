@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 from ..database import db
 from ..errors import store_call
-from ..models import JOB_FINISHED, Job, Sighting, Source, utcnow
+from ..models import JOB_FINISHED, Job, Sighting, Source, Upload, utcnow
 from .sightings import TrackedSightingLike, _sighting, _write_rows
 
 
@@ -88,6 +88,7 @@ def delete_job(job_id: str) -> list[str] | None:
         raise JobDeleteRefused(job.status)
     paths = [p for p in (job.input_path, job.output_path, job.result_path) if p]
     db.session.execute(sa.delete(Sighting).where(Sighting.job_id == job_id))
+    db.session.execute(sa.delete(Upload).where(Upload.job_id == job_id))  # the same video counts again
     db.session.delete(job)
     db.session.commit()
     return paths

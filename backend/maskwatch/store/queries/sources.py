@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from ..database import db
 from ..errors import store_call
-from ..models import Job, Sighting, Source, utcnow
+from ..models import Job, Sighting, Source, Upload, utcnow
 from ..spool import SourceRef
 
 
@@ -57,5 +57,6 @@ def delete_source(source: Source) -> None:
     """Delete a source and its sightings (explicitly: SQLite does not enforce ON DELETE by default)."""
     db.session.execute(sa.delete(Sighting).where(Sighting.source_id == source.id))
     db.session.execute(sa.update(Job).where(Job.source_id == source.id).values(source_id=None))
+    db.session.execute(sa.delete(Upload).where(Upload.source_id == source.id))  # their files count again
     db.session.delete(source)
     db.session.commit()

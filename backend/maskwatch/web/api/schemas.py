@@ -105,7 +105,21 @@ class FaceSchema(Schema):
     verdict = fields.Str(validate=validate.OneOf(VERDICTS), metadata={"description": "label, or unknown when unsure"})
 
 
-class ImageQuerySchema(Schema):
+class CountAgainSchema(Schema):
+    count_again = fields.Bool(
+        load_default=False,
+        metadata={"description": "count the people of a file uploaded before again (default: answer the first upload)"},
+    )
+
+
+class AlreadyCountedSchema(Schema):
+    uploaded_at = fields.Str(metadata={"description": "when the same bytes were counted"})
+    file_name = fields.Str()
+    source_id = fields.Int(allow_none=True)
+    sightings = fields.Int(metadata={"description": "the people that upload counted"})
+
+
+class ImageQuerySchema(CountAgainSchema):
     source_id = row_id(load_default=None, metadata={"description": "default: the 'uploads' image source"})
     annotate = fields.Bool(load_default=False, metadata={"description": "also return the annotated JPEG"})
 
@@ -130,6 +144,10 @@ class ImageResultSchema(Schema):
             "picture profile): smaller faces are not found nor counted"
         }
     )
+    already_counted = fields.Nested(
+        AlreadyCountedSchema,
+        metadata={"description": "only when the same picture was counted before: this answer is that one's"},
+    )
     annotated = fields.Str(
         metadata={
             "description": "data:image/jpeg;base64,... when annotate=true; a picture over "
@@ -138,8 +156,14 @@ class ImageResultSchema(Schema):
     )
 
 
-class VideoQuerySchema(Schema):
+class VideoQuerySchema(CountAgainSchema):
     source_id = row_id(load_default=None, metadata={"description": "default: a new video source named after the file"})
+
+
+class VideoUploadSchema(JobSchema):
+    already_counted = fields.Nested(
+        AlreadyCountedSchema, metadata={"description": "only when the same video was uploaded and counted before"}
+    )
 
 
 # --- jobs ----------------------------------------------------------------------------------------
