@@ -41,7 +41,10 @@ def long_clip(tmp_path_factory, astronaut):
 
 
 def post_video(client, data: bytes, name: str):
-    return client.post("/api/videos", data={"file": (io.BytesIO(data), name)}, content_type="multipart/form-data")
+    """A new job, also for bytes uploaded before."""
+    return client.post(
+        "/api/videos?count_again=true", data={"file": (io.BytesIO(data), name)}, content_type="multipart/form-data"
+    )
 
 
 def sightings_of(client, source_id: int) -> int:

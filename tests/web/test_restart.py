@@ -24,8 +24,11 @@ def long_walk(tmp_path_factory, astronaut):
 
 
 def post_video(url: str, path) -> str:
+    """A new job for the file, also when the same file was uploaded before."""
     with open(path, "rb") as f:
-        response = requests.post(f"{url}/api/videos", files={"file": ("walk.mp4", f, "video/mp4")}, timeout=30)
+        response = requests.post(
+            f"{url}/api/videos?count_again=true", files={"file": ("walk.mp4", f, "video/mp4")}, timeout=30
+        )
     assert response.status_code == 202, response.text
     return response.json()["id"]
 

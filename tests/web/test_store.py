@@ -14,7 +14,7 @@ from maskwatch.store import queries, stats
 from maskwatch.store.database import db
 from maskwatch.store.queries import SightingFilter
 
-TABLES = {"sources", "sightings", "jobs", "users", "api_tokens", "login_sessions"}
+TABLES = {"sources", "sightings", "jobs", "users", "api_tokens", "login_sessions", "uploads"}
 
 
 @dataclass

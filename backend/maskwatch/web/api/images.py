@@ -93,6 +93,8 @@ def detect_image(query, files):
     width, height = image_size(data, max_bytes, max_pixels)
     sha256 = hashlib.sha256(data).hexdigest()
     earlier = None if query["count_again"] else earlier_upload(sha256, "image")
+    if earlier is not None and query["source_id"] is not None:
+        upload_source(query["source_id"], "image", UPLOADS_SOURCE)  # a wrong source_id is refused all the same
     with current_app.extensions[PIXEL_BUDGET_KEY].hold(width * height):
         rgb = decode_image(data, max_bytes, max_pixels, max_side=current_app.config["PICTURE_MAX_SIDE"])
         if earlier is not None and earlier.result:
