@@ -14,7 +14,7 @@ from maskwatch_testing.frames import head_patch, people, scene, walking
 from ..conftest import encode
 from ..crowd import background, paste_face
 from .clips import write_mp4
-from .conftest import get_json
+from .conftest import get_json, post_json
 from .urls import at
 
 
@@ -126,6 +126,18 @@ def test_the_same_photo_twice_gives_one_set_of_sightings(page, server, tmp_path,
     expect(page.get_by_test_id("already-counted")).to_have_count(0, timeout=60_000)
     expect(rows).to_have_count(found)
     assert people_counted() == before + 2 * found
+
+
+def test_an_upload_counts_under_the_source_picked_for_it(page, server, tmp_path, astronaut):
+    lobby = post_json(server.url + "/api/sources", {"kind": "image", "name": "Lobby"})
+    photo = tmp_path / "lobby.jpg"
+    photo.write_bytes(encode(astronaut, "JPEG"))
+    page.goto("/upload")
+    page.get_by_test_id("upload-source").select_option(label="Lobby (pictures)")
+    page.get_by_test_id("file-input").set_input_files(photo)
+    expect(page.get_by_test_id("face-row")).not_to_have_count(0, timeout=60_000)
+    found = page.get_by_test_id("face-row").count()
+    assert get_json(f"{server.url}/api/sightings?source_id={lobby['id']}")["total"] == found
 
 
 def test_upload_a_bad_file_shows_the_server_error(page, tmp_path, artifacts):
