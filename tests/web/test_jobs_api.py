@@ -122,3 +122,24 @@ def test_a_queued_job_cannot_be_deleted_before_it_is_cancelled(app, client):
     assert response.status_code == 409 and response.get_json()["error"] == "job_not_finished"
     client.post(f"/api/jobs/{job_id}/cancel")
     assert client.delete(f"/api/jobs/{job_id}").status_code == 204
+
+
+def test_retention_deletes_cancelled_jobs_and_their_upload_like_other_finished_ones(app, tmp_path):
+    from datetime import timedelta
+
+    from maskwatch.retention import purge
+    from maskwatch.store.database import db
+    from maskwatch.store.models import Job, utcnow
+
+    upload = Path(app.instance_path) / "uploads" / "old.video"
+    upload.parent.mkdir(parents=True, exist_ok=True)
+    upload.write_bytes(b"video")
+    with app.app_context():
+        job_id = queries.create_job("video", queries.create_source("video", "old.mp4").id, str(upload)).id
+        queries.cancel_job(job_id)
+        db.session.get(Job, job_id).created_at = utcnow() - timedelta(days=40)
+        db.session.commit()
+    assert purge(services_of(app), days=30).jobs == 1
+    assert not upload.exists()
+    with app.app_context():
+        assert queries.get_job(job_id) is None

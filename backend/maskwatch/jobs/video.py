@@ -26,6 +26,8 @@ from ..store.spool import SourceRef
 from ..tracking import FaceTracker
 
 log = logging.getLogger(__name__)
+PROGRESS_EVERY_S = 0.5
+T = TypeVar("T")
 
 
 class JobCancelled(Exception):
@@ -38,10 +40,6 @@ def cancelled(job_id: str) -> bool:
         return queries.job_cancelled(job_id)
     except StoreError:
         return False
-
-
-PROGRESS_EVERY_S = 0.5
-T = TypeVar("T")
 
 
 def publish(job_id: str, publisher: Publisher) -> None:

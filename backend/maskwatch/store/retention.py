@@ -10,9 +10,7 @@ from sqlalchemy.engine import CursorResult
 
 from .database import db
 from .errors import store_call
-from .models import Job, Sighting, Upload
-
-FINISHED = ("done", "failed")
+from .models import JOB_FINISHED, Job, Sighting, Upload
 
 
 @store_call
@@ -28,9 +26,9 @@ def delete_sightings_before(cutoff: datetime) -> int:
 
 @store_call
 def delete_finished_jobs_before(cutoff: datetime) -> tuple[int, list[str]]:
-    """Delete done or failed jobs created before cutoff; returns how many, and the paths of their files
-    (input, video, results)."""
-    old = list(db.session.scalars(sa.select(Job).where(Job.created_at < cutoff, Job.status.in_(FINISHED))))
+    """Delete finished (done, failed or cancelled) jobs created before cutoff; returns how many, and the paths of
+    their files (input, video, results)."""
+    old = list(db.session.scalars(sa.select(Job).where(Job.created_at < cutoff, Job.status.in_(JOB_FINISHED))))
     paths = [p for job in old for p in (job.input_path, job.output_path, job.result_path) if p]
     if old:
         db.session.execute(sa.delete(Job).where(Job.id.in_([job.id for job in old])))
@@ -42,6 +40,6 @@ def delete_finished_jobs_before(cutoff: datetime) -> tuple[int, list[str]]:
 def unfinished_job_paths() -> set[str]:
     """Files that queued or running jobs still need."""
     rows = db.session.execute(
-        sa.select(Job.input_path, Job.output_path, Job.result_path).where(Job.status.not_in(FINISHED))
+        sa.select(Job.input_path, Job.output_path, Job.result_path).where(Job.status.not_in(JOB_FINISHED))
     )
     return {p for row in rows for p in row if p}

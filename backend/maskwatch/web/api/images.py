@@ -61,7 +61,8 @@ def upload_source(source_id: int | None, kind: str, default_name: str) -> Source
 
 
 def picture_box(box, scale: tuple[float, float]) -> list[float]:
-    """A box found in the decoded frame, in the pixels of the picture it was scaled from."""
+    """A box scaled by (sx, sy): one found in the decoded frame into the pixels of the picture it was scaled
+    from, or (the inverse scale) back."""
     sx, sy = scale
     x1, y1, x2, y2 = box
     return [round(float(v), 1) for v in (x1 * sx, y1 * sy, x2 * sx, y2 * sy)]
@@ -95,11 +96,19 @@ def detect_image(query, files):
     earlier = None if query["count_again"] else earlier_upload(sha256, "image")
     if earlier is not None and query["source_id"] is not None:
         upload_source(query["source_id"], "image", UPLOADS_SOURCE)  # a wrong source_id is refused all the same
-    with current_app.extensions[PIXEL_BUDGET_KEY].hold(width * height):
-        rgb = decode_image(data, max_bytes, max_pixels, max_side=current_app.config["PICTURE_MAX_SIDE"])
-        if earlier is not None and earlier.result:
-            return repeated_answer(earlier, rgb, (width, height), query)
-        body = detect_in_picture(rgb, (width, height), query)
+    budget = current_app.extensions[PIXEL_BUDGET_KEY]
+
+    def decoded():
+        return decode_image(data, max_bytes, max_pixels, max_side=current_app.config["PICTURE_MAX_SIDE"])
+
+    if earlier is not None and earlier.result:
+        body = repeated_answer(earlier)
+        if query["annotate"]:  # only then is the picture decoded again
+            with budget.hold(width * height):
+                body["annotated"] = annotated_copy(decoded(), body["faces"], (width, height))
+        return body
+    with budget.hold(width * height):
+        body = detect_in_picture(decoded(), (width, height), query)
     remember_upload(
         sha256,
         "image",
@@ -111,31 +120,21 @@ def detect_image(query, files):
     return body
 
 
-def repeated_answer(earlier, rgb, size: tuple[int, int], query) -> dict:
-    """The first upload's answer again, counting nobody; its boxes drawn on this copy when asked."""
-    body = {
+def repeated_answer(earlier) -> dict:
+    """The first upload's answer again, counting nobody."""
+    return {
         **json.loads(earlier.result),
         "sightings": 0,
         "sightings_waiting": 0,
         "already_counted": already_counted(earlier),
     }
-    if query["annotate"]:
-        to_rgb = (rgb.shape[1] / size[0], rgb.shape[0] / size[1])
-        faces = [
-            SimpleNamespace(
-                label=f["label"],
-                score=f["score"],
-                box=[
-                    f["box"][0] * to_rgb[0],
-                    f["box"][1] * to_rgb[1],
-                    f["box"][2] * to_rgb[0],
-                    f["box"][3] * to_rgb[1],
-                ],
-            )
-            for f in body["faces"]
-        ]
-        body["annotated"] = jpeg_data_url(draw_detections(rgb, faces))
-    return body
+
+
+def annotated_copy(rgb, faces: list[dict], size: tuple[int, int]) -> str:
+    """An answer's faces (boxes in the picture's pixels) drawn on `rgb`, the picture decoded at its served size."""
+    to_rgb = (rgb.shape[1] / size[0], rgb.shape[0] / size[1])
+    drawn = [SimpleNamespace(label=f["label"], score=f["score"], box=picture_box(f["box"], to_rgb)) for f in faces]
+    return jpeg_data_url(draw_detections(rgb, drawn))
 
 
 def detect_in_picture(rgb, size: tuple[int, int], query) -> dict:
